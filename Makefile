@@ -1,0 +1,59 @@
+# U4SSC Intake: `make run` serves the portal, `make test` runs the whole suite.
+# Every target is idempotent: run it as often as you like.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test system-deps translations db worker lint migration bench demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+system-deps:
+	@bash .ci/system-deps.sh || echo "warning: could not install Debian packages (fonts, chromium); PDFs and browser tests may be incomplete"
+
+translations: install
+	$(BIN)/flask i18n compile
+
+db: install
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+
+run: system-deps install translations db
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+worker: install translations
+	$(BIN)/flask rq worker
+
+lint: install-test
+	$(BIN)/ruff check .
+
+test: system-deps install-test translations
+	$(BIN)/ruff check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Regenerates the initial migration from the models (while the schema is still
+# pre-release). Run after changing a model; review the result.
+migration: install
+	rm -f migrations/versions/0001_initial.py /tmp/u4ssc-migration.db
+	DATABASE_URL=sqlite:////tmp/u4ssc-migration.db $(BIN)/flask db migrate -m initial --rev-id 0001
+	rm -f /tmp/u4ssc-migration.db
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

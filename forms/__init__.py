@@ -1,0 +1,1 @@
+"""The declarative KPI catalog and the engine that turns it into forms (no Flask here)."""

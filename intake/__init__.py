@@ -1,0 +1,82 @@
+"""U4SSC Intake: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+
+from intake.config import ConfigError, build_config
+
+__all__ = ["ConfigError", "create_app"]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the portal. `config` overrides the environment (used by tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    configure_settings(app, config)
+    register_extensions(app)
+    register_i18n(app)
+    register_security(app)
+    register_blueprints(app)
+    register_error_pages(app)
+    register_commands(app)
+    return app
+
+
+def configure_settings(app: Flask, overrides: dict[str, Any] | None) -> None:
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(build_config(app.instance_path, overrides))
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("intake").setLevel(logging.INFO)
+
+
+def register_extensions(app: Flask) -> None:
+    from intake import models  # noqa: F401  (the whole schema, for Alembic)
+    from intake.database import configure_sqlite
+    from intake.extensions import csrf, db, limiter, mail, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+
+
+def register_i18n(app: Flask) -> None:
+    from intake.extensions import babel
+    from intake.i18n import remember_explicit_choice, select_locale, template_context
+
+    babel.init_app(app, locale_selector=select_locale)
+    app.context_processor(template_context)
+    app.after_request(remember_explicit_choice)
+
+
+def register_security(app: Flask) -> None:
+    from intake.security import configure_security_headers
+
+    configure_security_headers(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from intake.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+
+
+def register_error_pages(app: Flask) -> None:
+    from intake.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from intake.cli import register_cli
+    from intake.i18n import register_i18n_commands
+
+    register_i18n_commands(app)
+    register_cli(app)

@@ -1,0 +1,102 @@
+"""Command-line tools: `flask rq …`, `flask jobs …`, `flask cities …`."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import Flask, current_app
+
+from intake.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(rq_group)
+    app.cli.add_command(jobs_group)
+    app.cli.add_command(cities_group)
+
+
+@click.group("rq")
+def rq_group() -> None:
+    """Background workers (needs REDIS_URL)."""
+
+
+@rq_group.command("worker")
+@click.argument("queues", nargs=-1)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--simple", is_flag=True, help="Run jobs in this process (no fork).")
+def rq_worker(queues: tuple[str, ...], burst: bool, simple: bool) -> None:
+    """Run an RQ worker with the app's context (queues: scoring documents mail default)."""
+    from rq import Queue, SimpleWorker, Worker
+
+    from intake.jobs import get_redis, reconcile_pending
+
+    connection = get_redis()
+    if connection is None:
+        click.echo("REDIS_URL is not set: jobs already run inline in the web process; "
+                   "set REDIS_URL to use a worker.", err=True)
+        sys.exit(2)
+    from redis.exceptions import RedisError
+
+    try:
+        connection.ping()
+    except RedisError as error:
+        click.echo(f"Redis unreachable at {current_app.config['REDIS_URL']}: {error}", err=True)
+        sys.exit(2)
+    handed_over = reconcile_pending()
+    if handed_over:
+        click.echo(f"queued {handed_over} job(s) left pending while Redis was away")
+    names = list(queues) or current_app.config["RQ_QUEUES"]
+    worker_class = SimpleWorker if simple else Worker
+    worker = worker_class([Queue(n, connection=connection) for n in names],
+                          connection=connection)
+    worker.work(burst=burst, with_scheduler=not burst)
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Background job bookkeeping."""
+
+
+@jobs_group.command("reconcile")
+def jobs_reconcile() -> None:
+    """Queue every job left pending (for example while Redis was down)."""
+    from intake.jobs import reconcile_pending
+
+    click.echo(json.dumps({"queued": reconcile_pending()}))
+
+
+@click.group("cities")
+def cities_group() -> None:
+    """Manage participating cities."""
+
+
+@cities_group.command("create")
+@click.option("--name", required=True)
+@click.option("--population", required=True, type=click.IntRange(min=1))
+@click.option("--country", default=None, help="ISO 3166 alpha-2 code, e.g. NO")
+@click.option("--economy", type=click.Choice(["developed", "developing"]), default=None)
+@click.option("--locale", default="en", type=click.Choice(["en", "fr", "es", "ar", "zh", "ru"]))
+@click.option("--email", "focal_point_email", default=None, help="The focal point's e-mail")
+def cities_create(name, population, country, economy, locale, focal_point_email) -> None:
+    """Create a city and print its id and workspace link."""
+    from intake.services.cities import create_city
+    from intake.services.links import workspace_url
+
+    city = create_city(name=name, population=population, country=country, economy=economy,
+                       locale=locale, focal_point_email=focal_point_email)
+    click.echo(json.dumps({"id": city.id, "name": city.name,
+                           "workspace_url": workspace_url(city)}, ensure_ascii=False))
+
+
+@cities_group.command("list")
+def cities_list() -> None:
+    """List the cities as JSON lines."""
+    from sqlalchemy import select
+
+    from intake.models import City
+
+    for city in db.session.execute(select(City).order_by(City.id)).scalars():
+        click.echo(json.dumps({"id": city.id, "name": city.name, "stage": str(city.stage)},
+                              ensure_ascii=False))

@@ -1,0 +1,113 @@
+"""Settings read from environment variables, with safe defaults for a laptop."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot work; the message is one line for a human."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _normalise_database_url(url: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants an explicit driver.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def check_database_url(url: str) -> str:
+    """Return a usable SQLAlchemy URL or raise ConfigError naming the problem."""
+    url = _normalise_database_url(url.strip())
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ConfigError(
+            "DATABASE_URL is malformed: expected e.g. postgresql://user@host:5432/dbname "
+            "or sqlite:///path/to/file.db"
+        ) from None
+    if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise ConfigError(
+            f"DATABASE_URL uses '{parsed.get_backend_name()}': only sqlite and postgresql "
+            "are supported"
+        )
+    return url
+
+
+def build_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Collect the settings from the environment; `overrides` (tests) win."""
+    env = os.environ
+    overrides = overrides or {}
+    production = _bool(env.get("INTAKE_PRODUCTION")) or env.get("FLASK_ENV") == "production"
+    production = overrides.get("PRODUCTION", production)
+
+    secret_key = overrides.get("SECRET_KEY", env.get("SECRET_KEY"))
+    if not secret_key:
+        if production:
+            raise ConfigError(
+                "SECRET_KEY is not set: production mode refuses to start without it "
+                "(set SECRET_KEY to a long random string shared by all web processes)"
+            )
+        # A fixed development key keeps sessions valid across restarts and workers;
+        # it is never used in production (checked above).
+        secret_key = "dev-only-insecure-key-change-me"
+
+    default_db = "sqlite:///" + str(Path(instance_path) / "intake.db")
+    overrides = dict(overrides)
+    database_url = check_database_url(
+        overrides.pop("SQLALCHEMY_DATABASE_URI", None) or env.get("DATABASE_URL") or default_db
+    )
+
+    config = {
+        "PRODUCTION": production,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "RQ_QUEUES": ["scoring", "documents", "mail", "default"],
+        "JOB_TIMEOUT": int(env.get("JOB_TIMEOUT", "120")),
+        "JOB_RETRIES": int(env.get("JOB_RETRIES", "3")),
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "u4ssc-intake@localhost"),
+        "SECRETARIAT_EMAIL": env.get("SECRETARIAT_EMAIL", "u4ssc@localhost"),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Uploads (evidence files, workbooks) are capped; forms themselves are small.
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
+        "MAX_FORM_MEMORY_SIZE": 500_000,
+        "MAX_FORM_PARTS": 2_000,
+        # The CSRF token lives as long as the session, so a long lunch in the middle of
+        # a wizard step does not invalidate the form (pallets-eco/flask-wtf#347).
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=7),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
+        "DOCUMENT_FOLDER": str(Path(instance_path) / "documents"),
+    }
+    config.update(overrides)
+    return config

@@ -1,0 +1,194 @@
+"""The one module that enqueues background work.
+
+With REDIS_URL set, work goes to RQ and a worker (`flask rq worker`) runs it; without it,
+the same `run_job` runs inline in the web process. Either way the job's state lives in a
+`job` row keyed by the RQ job id, and the row is committed *before* anything is queued, so a
+worker never looks for a row that does not exist yet (netbox#18880) and a Redis outage only
+leaves rows `pending` for `reconcile_pending()` to hand over later.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.models import JobRecord, JobState
+from intake.models._types import utcnow
+
+log = logging.getLogger(__name__)
+
+JobHandler = Callable[[dict[str, Any]], dict[str, Any] | None]
+HANDLERS: dict[str, JobHandler] = {}
+RETRY_INTERVALS = [5, 30, 120]
+
+
+def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
+    """Register the function that does a kind of job; it receives and returns plain data."""
+
+    def register(function: JobHandler) -> JobHandler:
+        HANDLERS[kind] = function
+        return function
+
+    return register
+
+
+def get_redis() -> Redis | None:
+    """The app's Redis connection, created on first use (never at import)."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    connection = current_app.extensions.get("intake_redis")
+    if connection is None:
+        connection = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        current_app.extensions["intake_redis"] = connection
+    return connection
+
+
+def enqueue(kind: str, payload: dict[str, Any], *, key: str, queue: str = "default") -> JobRecord:
+    """Record a job and hand it to a worker (or run it now when there is no Redis).
+
+    `key` names the work: asking twice for the same key while it is waiting or running
+    returns the same row, and a finished job with an identical payload is not run again.
+    """
+    if kind not in HANDLERS:
+        raise KeyError(f"no job handler registered for {kind!r}")
+    record = db.session.execute(select(JobRecord).where(JobRecord.key == key)).scalar_one_or_none()
+    if record is not None:
+        if record.state in (JobState.QUEUED, JobState.RUNNING) and record.payload == payload:
+            return record
+        if record.state == JobState.DONE and record.payload == payload:
+            return record
+        record.payload = payload
+        record.state = JobState.PENDING
+        record.error = None
+        record.result = None
+        record.attempts = 0
+        record.id = uuid.uuid4().hex
+    else:
+        record = JobRecord(id=uuid.uuid4().hex, kind=kind, key=key, queue=queue, payload=payload)
+        db.session.add(record)
+    db.session.commit()
+    dispatch(record)
+    return record
+
+
+def dispatch(record: JobRecord) -> None:
+    """Queue a committed pending row on RQ, or run it inline when Redis is not configured."""
+    connection = get_redis()
+    if connection is None:
+        run_job(record.id)
+        db.session.refresh(record)
+        return
+    from rq import Queue, Retry
+    from rq.exceptions import DuplicateJobError
+
+    config = current_app.config
+    try:
+        Queue(record.queue, connection=connection).enqueue(
+            run_job,
+            record.id,
+            job_id=record.id,
+            unique=True,
+            retry=Retry(max=config["JOB_RETRIES"], interval=RETRY_INTERVALS),
+            job_timeout=config["JOB_TIMEOUT"],
+            result_ttl=3600,
+            failure_ttl=7 * 24 * 3600,
+        )
+    except DuplicateJobError:
+        pass  # already on the queue: nothing to do
+    except RedisError as error:
+        log.warning("Redis unavailable, job %s stays pending: %s", record.id, error)
+        return
+    record.state = JobState.QUEUED
+    db.session.commit()
+
+
+def reconcile_pending() -> int:
+    """Queue every job left pending (e.g. while Redis was down). Returns how many."""
+    pending = db.session.execute(
+        select(JobRecord).where(JobRecord.state == JobState.PENDING)
+    ).scalars()
+    count = 0
+    for record in list(pending):
+        dispatch(record)
+        count += 1
+    return count
+
+
+def retry(job_id: str) -> JobRecord | None:
+    """Run a failed job again (the retry button)."""
+    record = db.session.get(JobRecord, job_id)
+    if record is None or record.state != JobState.FAILED:
+        return record
+    record.state = JobState.PENDING
+    record.error = None
+    db.session.commit()
+    dispatch(record)
+    return record
+
+
+_engine_pid = os.getpid()
+
+
+def _fresh_connections_after_fork() -> None:
+    # RQ runs each job in a forked "work horse": pooled connections inherited from the
+    # parent must not be shared with it.
+    global _engine_pid
+    if os.getpid() != _engine_pid:
+        db.engine.dispose(close=False)
+        _engine_pid = os.getpid()
+
+
+def _rq_retries_left() -> int:
+    try:
+        from rq import get_current_job
+    except ImportError:  # pragma: no cover
+        return 0
+    job = get_current_job()
+    return int(job.retries_left or 0) if job is not None else 0
+
+
+def run_job(job_id: str) -> dict[str, Any] | None:
+    """Execute a recorded job. Module-level so RQ can import it; safe to run twice."""
+    _fresh_connections_after_fork()
+    record = db.session.get(JobRecord, job_id)
+    if record is None:
+        log.warning("job %s has no row; nothing to do", job_id)
+        return None
+    if record.state == JobState.DONE:
+        return record.result
+    handler = HANDLERS[record.kind]
+    record.state = JobState.RUNNING
+    record.attempts += 1
+    record.started_at = utcnow()
+    payload = dict(record.payload)
+    db.session.commit()
+    try:
+        result = handler(payload)
+    except Exception as error:
+        db.session.rollback()
+        record = db.session.get(JobRecord, job_id)
+        record.error = f"{type(error).__name__}: {error}"[:2000]
+        record.state = JobState.QUEUED if _rq_retries_left() > 0 else JobState.FAILED
+        record.finished_at = utcnow()
+        db.session.commit()
+        if get_redis() is not None:
+            raise  # let RQ record the failure and schedule the retry
+        log.exception("inline job %s failed", job_id)
+        return None
+    record = db.session.get(JobRecord, job_id)
+    record.result = result
+    record.state = JobState.DONE
+    record.error = None
+    record.finished_at = utcnow()
+    db.session.commit()
+    return result

@@ -1,0 +1,1 @@
+"""Business operations: plain functions with explicit arguments; they own the commit."""

@@ -1,0 +1,52 @@
+"""Signed links that let a city official come back without a password."""
+
+from __future__ import annotations
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from intake.extensions import db
+from intake.models import City
+
+WORKSPACE_SALT = "city-workspace"
+# A link stays valid while it is used: each visit re-issues it (see the workspace views).
+WORKSPACE_MAX_AGE = 60 * 24 * 3600
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=WORKSPACE_SALT)
+
+
+def workspace_token(city: City) -> str:
+    return _serializer().dumps({"city": city.id, "key": city.access_key[:16]})
+
+
+def workspace_url(city: City) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    # The path is fixed ("/w/<token>") so links stay valid whatever blueprint serves them.
+    return f"{base}/w/{workspace_token(city)}"
+
+
+class LinkError(Exception):
+    """A link that is tampered with, expired or for a city that no longer exists."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason  # "invalid" or "expired"
+
+
+def city_from_token(token: str) -> City:
+    try:
+        data = _serializer().loads(token, max_age=WORKSPACE_MAX_AGE)
+    except SignatureExpired:
+        raise LinkError("expired") from None
+    except BadSignature:
+        raise LinkError("invalid") from None
+    if not isinstance(data, dict):
+        raise LinkError("invalid")
+    city = db.session.get(City, data.get("city")) if isinstance(data.get("city"), int) else None
+    if city is None or city.access_key[:16] != data.get("key"):
+        raise LinkError("invalid")
+    return city
+
+

@@ -1,0 +1,1 @@
+"""Pure scoring of KPI values against benchmark targets (no Flask, no database)."""

@@ -1,0 +1,117 @@
+"""The home page in six languages, error pages, and the app factory's configuration."""
+
+import subprocess
+import sys
+
+import pytest
+
+from intake import ConfigError, create_app
+from intake.i18n import LANGUAGES
+
+HOME_TITLES = {
+    "en": "Measure your city against the Sustainable Development Goals",
+}
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_home_page_has_lang_dir_and_ways_in(client, language):
+    response = client.get(f"/?lang={language}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    direction = "rtl" if language == "ar" else "ltr"
+    assert f'<html lang="{language}" dir="{direction}">' in html
+    assert 'href="/assistant"' in html and 'href="/resume"' in html
+    for name in LANGUAGES.values():
+        assert name in html  # the switcher offers every language by its own name
+
+
+def test_home_page_explains_programme_and_fees(client):
+    html = client.get("/?lang=en").get_data(as_text=True)
+    assert HOME_TITLES["en"] in html
+    assert "Start with the assistant" in html and "I already have a link" in html
+    assert "CHF10,000.00" in html and "CHF2,000.00" in html  # top and bottom of the table
+    assert "1,000,000 inhabitants and more" in html
+
+
+def test_first_visit_follows_accept_language(client):
+    html = client.get("/", headers={"Accept-Language": "ar-EG,ar;q=0.9,en;q=0.5"}).get_data(
+        as_text=True)
+    assert 'lang="ar" dir="rtl"' in html
+
+
+def test_language_choice_sticks(client):
+    response = client.get("/language/fr?next=/")
+    assert response.status_code == 302
+    assert "lang=fr" in response.headers["Set-Cookie"]
+    html = client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert 'lang="fr"' in html
+
+
+def test_language_switch_never_redirects_off_site(client):
+    response = client.get("/language/fr?next=//evil.example/")
+    assert response.headers["Location"] == "/"
+
+
+def test_not_found_page_in_visitors_language(client):
+    response = client.get("/no-such-page?lang=es")
+    assert response.status_code == 404
+    assert 'lang="es"' in response.get_data(as_text=True)
+
+
+def test_api_errors_are_json(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == 404
+
+
+def test_server_error_page_hides_details(app):
+    @app.get("/boom-for-test")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get("/boom-for-test?lang=fr")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "secret internals" not in html and "Traceback" not in html
+    assert 'lang="fr"' in html
+
+
+def test_too_large_upload_gets_413_page(app):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = app.test_client().post("/resume", data={"link": "x" * 5000})
+    assert response.status_code == 413
+
+
+def test_post_without_csrf_token_is_refused(client):
+    response = client.post("/resume", data={"link": "http://localhost/w/abc"})
+    assert response.status_code == 400
+
+
+def test_security_headers(client):
+    headers = client.get("/").headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app({"PRODUCTION": True})
+
+
+@pytest.mark.parametrize("url", ["not a url", "mysql://u@h/db", "postgresql://:bad:port"])
+def test_malformed_database_url_is_one_clear_error(url):
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        create_app({"SQLALCHEMY_DATABASE_URI": url})
+
+
+def test_wsgi_reports_bad_configuration_in_one_line(tmp_path):
+    env = {"DATABASE_URL": "nonsense://", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], env=env,
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "DATABASE_URL" in lines[0]
