@@ -55,5 +55,10 @@ migration: install
 	DATABASE_URL=sqlite:////tmp/u4ssc-migration.db $(BIN)/flask db migrate -m initial --rev-id 0001
 	rm -f /tmp/u4ssc-migration.db
 
+# Loads the portal and a bare-Flask baseline under gunicorn with wrk; prints the ratios
+# and keeps the table in bench/RESULTS.md.
+bench: system-deps install-test translations
+	$(BIN)/python -m bench.run --write-results $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

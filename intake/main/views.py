@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import jsonify, redirect, render_template, request, url_for
+from functools import lru_cache
+
+from flask import jsonify, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from intake.i18n import LANGUAGE_COOKIE, LANGUAGES
+from intake.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
 from intake.main import bp
 from intake.services.fees_table import case_study_fee, fee_table
 from intake.services.health import check_health
@@ -20,7 +22,18 @@ class ResumeForm(FlaskForm):
 
 @bp.get("/")
 def home():
-    return render_template("main/home.html", fee_rows=fee_table(), case_study_fee=case_study_fee())
+    if session.get("_flashes"):
+        # A message meant for this visitor: render afresh, never from the shared cache.
+        return _render_home.__wrapped__(current_language(), request.full_path)
+    return _render_home(current_language(), request.full_path)
+
+
+@lru_cache(maxsize=64)
+def _render_home(language: str, full_path: str) -> str:
+    # The home page holds no form and nothing personal: the same bytes for every visitor
+    # of a language, so it is rendered once per language (and address) per process.
+    return render_template("main/home.html", fee_rows=fee_table(),
+                           case_study_fee=case_study_fee(), public_page=True)
 
 
 @bp.route("/resume", methods=["GET", "POST"])

@@ -115,3 +115,18 @@ def test_wsgi_reports_bad_configuration_in_one_line(tmp_path):
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "DATABASE_URL" in lines[0]
+
+
+def test_home_page_never_serves_one_visitors_message_to_another(app):
+    from flask import flash
+
+    @app.get("/flash-for-test")
+    def flash_for_test():
+        flash("private note for visitor A")
+        return "ok"
+
+    visitor_a, visitor_b = app.test_client(), app.test_client()
+    visitor_b.get("/?lang=en")  # warm the cache
+    visitor_a.get("/flash-for-test")
+    assert "private note for visitor A" in visitor_a.get("/?lang=en").get_data(as_text=True)
+    assert "private note for visitor A" not in visitor_b.get("/?lang=en").get_data(as_text=True)
