@@ -8,6 +8,7 @@ import sys
 import click
 from flask import Flask, current_app
 
+from intake.catalog_cli import catalog_group
 from intake.extensions import db
 
 
@@ -15,6 +16,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(rq_group)
     app.cli.add_command(jobs_group)
     app.cli.add_command(cities_group)
+    app.cli.add_command(catalog_group)
 
 
 @click.group("rq")

@@ -1,0 +1,49 @@
+"""GET /api/v1/catalog?lang=xx: the KPI catalog and its benchmark targets in one language."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, current_app, jsonify, request
+from flask_babel import gettext as _
+
+from forms.catalog import catalog_as_dict, load_catalog
+from intake.api import bp
+from intake.i18n import LANGUAGES, normalise_language
+
+
+def configured_catalog():
+    """The catalog the app uses; KPI_CATALOG_PATH / KPI_BENCHMARKS_PATH may replace the files."""
+    return load_catalog(current_app.config.get("KPI_CATALOG_PATH"),
+                        benchmarks_path=current_app.config.get("KPI_BENCHMARKS_PATH"))
+
+
+_CACHE: dict[str, tuple[object, bytes]] = {}
+
+
+def _serialized(lang: str, catalog) -> bytes:
+    """The JSON body per language, rebuilt only when load_catalog hands back a new object."""
+    cached = _CACHE.get(lang)
+    if cached is None or cached[0] is not catalog:
+        body = json.dumps(catalog_as_dict(catalog, lang), ensure_ascii=False,
+                          separators=(",", ":")).encode("utf-8")
+        cached = _CACHE[lang] = (catalog, body)
+    return cached[1]
+
+
+@bp.get("/catalog")
+def catalog():
+    lang = normalise_language(request.args.get("lang", "en"))
+    if lang is None:
+        return jsonify({"error": {
+            "code": 400,
+            "field": "lang",
+            "message": _("Unknown language"),
+            "detail": _("The field 'lang' must be one of: %(choices)s.",
+                        choices=", ".join(LANGUAGES)),
+        }}), 400
+    body = _serialized(lang, configured_catalog())
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Language"] = lang
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

@@ -1,0 +1,1 @@
+"""Tests for the forms package (no Flask)."""
