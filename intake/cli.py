@@ -10,6 +10,7 @@ from flask import Flask, current_app
 
 from intake.catalog_cli import catalog_group
 from intake.extensions import db
+from intake.fee_cli import fee_group
 
 
 def register_cli(app: Flask) -> None:
@@ -17,6 +18,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_group)
     app.cli.add_command(cities_group)
     app.cli.add_command(catalog_group)
+    app.cli.add_command(fee_group)
 
 
 @click.group("rq")

@@ -2,5 +2,6 @@
 
 from intake.models.city import City, ProgrammeStage
 from intake.models.job import JobRecord, JobState
+from intake.models.letter import Letter
 
-__all__ = ["City", "JobRecord", "JobState", "ProgrammeStage"]
+__all__ = ["City", "JobRecord", "JobState", "Letter", "ProgrammeStage"]

@@ -1,0 +1,1 @@
+"""The participation letter: its official text, and rendering to HTML, PDF and DOCX."""

@@ -1,0 +1,66 @@
+"""The participation letter: written once from the official template, then never changed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import get_history
+
+from intake.extensions import db
+from intake.models._types import utcnow
+from intake.models.city import City
+
+DOCUMENT_COLUMNS = ("html", "pdf", "docx")
+
+
+class ImmutableLetterError(RuntimeError):
+    """Raised when code tries to change a letter after it was written."""
+
+
+class Letter(db.Model):
+    __tablename__ = "letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"), index=True)
+    locale: Mapped[str] = mapped_column(String(8))
+    template_version: Mapped[str] = mapped_column(String(32))
+    # The quote as FeeQuote.as_dict() gave it on the day: the table may change, the letter not.
+    fee: Mapped[dict] = mapped_column(JSON)
+    # What the letter says (city, vision, people), frozen at confirmation so later edits
+    # to the city profile never alter a signed letter.
+    content: Mapped[dict] = mapped_column(JSON)
+    # The conversation that produced the letter: confirming it twice gives the same letter.
+    conversation_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    html: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    docx: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # sha256 of html + pdf + docx, for ETags and to check nothing was altered.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    rendered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    city: Mapped[City] = relationship()
+
+    @property
+    def is_rendered(self) -> bool:
+        return self.rendered_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Letter {self.id} city={self.city_id} {self.locale}>"
+
+
+FROZEN_COLUMNS = ("city_id", "locale", "template_version", "fee", "content", "conversation_id")
+
+
+@event.listens_for(Letter, "before_update")
+def _refuse_changes(mapper, connection, letter: Letter) -> None:
+    """The text is fixed at creation and the documents once rendered."""
+    for name in FROZEN_COLUMNS:
+        if get_history(letter, name).deleted:
+            raise ImmutableLetterError(f"letter {letter.id}: {name} cannot change")
+    for name in (*DOCUMENT_COLUMNS, "content_hash", "rendered_at"):
+        history = get_history(letter, name)
+        if history.deleted and history.deleted[0] is not None:
+            raise ImmutableLetterError(f"letter {letter.id}: {name} was already rendered")
