@@ -3,5 +3,18 @@
 from intake.models.city import City, ProgrammeStage
 from intake.models.job import JobRecord, JobState
 from intake.models.letter import Letter
+from intake.models.submission import CategoryState
+from intake.models.values import DataValue, EvidenceFile, KpiProvenance, ValueAudit
 
-__all__ = ["City", "JobRecord", "JobState", "Letter", "ProgrammeStage"]
+__all__ = [
+    "CategoryState",
+    "City",
+    "DataValue",
+    "EvidenceFile",
+    "JobRecord",
+    "JobState",
+    "KpiProvenance",
+    "Letter",
+    "ProgrammeStage",
+    "ValueAudit",
+]

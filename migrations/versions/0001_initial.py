@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 19:00:46.903986
+Create Date: 2026-11-28 19:05:10.397814
 
 """
 from alembic import op
@@ -58,6 +58,79 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_job_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_job_state'), ['state'], unique=False)
 
+    op.create_table('category_state',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.String(length=80), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('current_step', sa.Integer(), nullable=False),
+    sa.Column('completed_at', sa.DateTime(), nullable=True),
+    sa.Column('completed_by', sa.String(length=200), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'], name=op.f('fk_category_state_city_id_city'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_category_state')),
+    sa.UniqueConstraint('city_id', 'category_id', name=op.f('uq_category_state_city_id_category_id'))
+    )
+    with op.batch_alter_table('category_state', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_category_state_city_id'), ['city_id'], unique=False)
+
+    op.create_table('data_value',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.Column('data_point_id', sa.String(length=80), nullable=False),
+    sa.Column('raw_text', sa.Text(), nullable=False),
+    sa.Column('meant', sa.String(length=10), nullable=True),
+    sa.Column('number', sa.Float(), nullable=True),
+    sa.Column('boolean', sa.Boolean(), nullable=True),
+    sa.Column('not_available', sa.Boolean(), nullable=False),
+    sa.Column('valid', sa.Boolean(), nullable=False),
+    sa.Column('justification', sa.Text(), nullable=True),
+    sa.Column('findings', sa.JSON(), nullable=True),
+    sa.Column('previous_value', sa.Float(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_by', sa.String(length=200), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'], name=op.f('fk_data_value_city_id_city'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_data_value')),
+    sa.UniqueConstraint('city_id', 'data_point_id', name=op.f('uq_data_value_city_id_data_point_id'))
+    )
+    with op.batch_alter_table('data_value', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_data_value_city_id'), ['city_id'], unique=False)
+
+    op.create_table('evidence_file',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.Column('kpi_code', sa.String(length=40), nullable=False),
+    sa.Column('original_name', sa.String(length=255), nullable=False),
+    sa.Column('stored_name', sa.String(length=80), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('uploaded_by', sa.String(length=200), nullable=True),
+    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'], name=op.f('fk_evidence_file_city_id_city'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence_file')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_evidence_file_stored_name'))
+    )
+    with op.batch_alter_table('evidence_file', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evidence_file_city_id'), ['city_id'], unique=False)
+
+    op.create_table('kpi_provenance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.Column('kpi_code', sa.String(length=40), nullable=False),
+    sa.Column('quality_tier', sa.String(length=20), nullable=True),
+    sa.Column('source', sa.String(length=500), nullable=True),
+    sa.Column('reference_year_text', sa.String(length=60), nullable=True),
+    sa.Column('reference_year', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'], name=op.f('fk_kpi_provenance_city_id_city'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_kpi_provenance')),
+    sa.UniqueConstraint('city_id', 'kpi_code', name=op.f('uq_kpi_provenance_city_id_kpi_code'))
+    )
+    with op.batch_alter_table('kpi_provenance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kpi_provenance_city_id'), ['city_id'], unique=False)
+
     op.create_table('letter',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('city_id', sa.Integer(), nullable=False),
@@ -79,15 +152,54 @@ def upgrade():
     with op.batch_alter_table('letter', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_letter_city_id'), ['city_id'], unique=False)
 
+    op.create_table('value_audit',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.Column('data_point_id', sa.String(length=80), nullable=False),
+    sa.Column('category_id', sa.String(length=80), nullable=True),
+    sa.Column('category_version', sa.Integer(), nullable=True),
+    sa.Column('actor', sa.String(length=200), nullable=False),
+    sa.Column('old_text', sa.Text(), nullable=True),
+    sa.Column('new_text', sa.Text(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'], name=op.f('fk_value_audit_city_id_city'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_value_audit'))
+    )
+    with op.batch_alter_table('value_audit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_value_audit_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_value_audit_city_id'), ['city_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('value_audit', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_value_audit_city_id'))
+        batch_op.drop_index(batch_op.f('ix_value_audit_at'))
+
+    op.drop_table('value_audit')
     with op.batch_alter_table('letter', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_letter_city_id'))
 
     op.drop_table('letter')
+    with op.batch_alter_table('kpi_provenance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kpi_provenance_city_id'))
+
+    op.drop_table('kpi_provenance')
+    with op.batch_alter_table('evidence_file', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evidence_file_city_id'))
+
+    op.drop_table('evidence_file')
+    with op.batch_alter_table('data_value', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_data_value_city_id'))
+
+    op.drop_table('data_value')
+    with op.batch_alter_table('category_state', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_category_state_city_id'))
+
+    op.drop_table('category_state')
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_job_state'))
         batch_op.drop_index(batch_op.f('ix_job_kind'))

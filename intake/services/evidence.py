@@ -1,0 +1,140 @@
+"""Evidence files: checked by content, stored under random names, listed per KPI."""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import zipfile
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.models.values import EvidenceFile
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+# An xlsx is a zip: refuse archives that unpack to more than this (zip bombs).
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_ZIP_MEMBERS = 2_000
+
+KINDS = {
+    "pdf": ("application/pdf", ".pdf"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+    "csv": ("text/csv", ".csv"),
+    "png": ("image/png", ".png"),
+    "jpeg": ("image/jpeg", ".jpg"),
+}
+
+
+class EvidenceError(ValueError):
+    def __init__(self, text):
+        super().__init__(text)
+        self.text = text
+
+
+def max_bytes() -> int:
+    return int(current_app.config.get("EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def check_xlsx(data: bytes) -> bool:
+    """A real workbook: a zip with the OOXML parts, and not a bomb."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_ZIP_MEMBERS:
+                return False
+            if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+                return False
+            names = {m.filename for m in members}
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    return "[Content_Types].xml" in names and "xl/workbook.xml" in names
+
+
+def sniff(data: bytes) -> str | None:
+    """The kind of file by its first bytes, never by its name."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"PK\x03\x04"):
+        return "xlsx" if check_xlsx(data) else None
+    if b"\x00" in data[:8192]:
+        return None
+    try:
+        sample = data[:65536].decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        if error.start < 65532:  # a cut multi-byte character at the end is fine
+            return None
+        sample = data[: error.start].decode("utf-8-sig")
+    if ("," in sample or ";" in sample or "\t" in sample) and "\n" in sample + "\n":
+        return "csv"
+    return None
+
+
+def read_limited(stream: BinaryIO, limit: int) -> bytes:
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise EvidenceError(_l("The file is larger than %(size)s MB. Send a smaller file or "
+                               "split it.", size=limit // (1024 * 1024)))
+    return data
+
+
+def save_evidence(city_id: int, kpi_code: str, filename: str, stream: BinaryIO, *,
+                  actor: str) -> EvidenceFile:
+    data = read_limited(stream, max_bytes())
+    if not data:
+        raise EvidenceError(_l("The file is empty. Choose the file again."))
+    kind = sniff(data)
+    if kind is None:
+        raise EvidenceError(_l("This type of file is not accepted. Send a PDF, an Excel "
+                               "workbook (.xlsx), a CSV file or a PNG or JPEG image."))
+    content_type, extension = KINDS[kind]
+    stored_name = secrets.token_hex(16) + extension
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / stored_name
+    with open(path, "xb") as handle:
+        handle.write(data)
+    original = os.path.basename((filename or "").replace("\\", "/")).strip() or "evidence"
+    record = EvidenceFile(city_id=city_id, kpi_code=kpi_code, original_name=original[:255],
+                          stored_name=stored_name, content_type=content_type, size=len(data),
+                          uploaded_by=actor[:200])
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def evidence_for(city_id: int) -> dict[str, list[EvidenceFile]]:
+    files: dict[str, list[EvidenceFile]] = {}
+    rows = db.session.execute(select(EvidenceFile).where(EvidenceFile.city_id == city_id)
+                              .order_by(EvidenceFile.uploaded_at, EvidenceFile.id))
+    for row in rows.scalars():
+        files.setdefault(row.kpi_code, []).append(row)
+    return files
+
+
+def get_evidence(city_id: int, file_id: int) -> EvidenceFile | None:
+    record = db.session.get(EvidenceFile, file_id)
+    return record if record is not None and record.city_id == city_id else None
+
+
+def evidence_path(record: EvidenceFile) -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"]) / record.stored_name
+
+
+def delete_evidence(city_id: int, file_id: int) -> bool:
+    record = get_evidence(city_id, file_id)
+    if record is None:
+        return False
+    path = evidence_path(record)
+    db.session.delete(record)
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    return True

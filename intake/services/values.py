@@ -1,0 +1,307 @@
+"""A city's values and category states: read, bulk write, complete and reopen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from sqlalchemy import select, update
+
+from forms.builder import QUALITY_TIER_IDS
+from forms.fields import format_plain
+from intake import signals
+from intake.extensions import db
+from intake.models._types import utcnow
+from intake.models.submission import COMPLETE, IN_PROGRESS, CategoryState
+from intake.models.values import DataValue, KpiProvenance, ValueAudit
+
+NOT_STARTED = "not_started"
+
+
+def catalog():
+    from forms.catalog import load_catalog
+
+    return load_catalog()
+
+
+@lru_cache(maxsize=8)
+def _categories_by_data_point(catalog_id: int) -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for kpi in catalog().kpis:
+        for dp in kpi.data_points:
+            found.setdefault(dp.id, set()).add(kpi.category)
+    return {dp_id: frozenset(cats) for dp_id, cats in found.items()}
+
+
+def categories_using(data_point_ids: Iterable[str]) -> list[str]:
+    """Category ids whose KPIs use any of these data points, in catalog order."""
+    mapping = _categories_by_data_point(id(catalog()))
+    wanted: set[str] = set()
+    for dp_id in data_point_ids:
+        wanted |= mapping.get(dp_id, frozenset())
+    return [c.id for c in catalog().categories if c.id in wanted]
+
+
+# ----------------------------------------------------------------------------- reading
+def value_rows(city_id: int, data_point_ids: Iterable[str] | None = None) -> dict[str, DataValue]:
+    query = select(DataValue).where(DataValue.city_id == city_id)
+    if data_point_ids is not None:
+        query = query.where(DataValue.data_point_id.in_(list(data_point_ids)))
+    return {row.data_point_id: row for row in db.session.execute(query).scalars()}
+
+
+def get_city_values(city_id: int) -> dict[str, float | bool | None]:
+    """Every stored data point id → parsed value; None when marked "not available".
+
+    Drafts that do not parse (or break a blocking rule) are left out, like missing ones.
+    """
+    values: dict[str, float | bool | None] = {}
+    for dp_id, row in value_rows(city_id).items():
+        if row.not_available:
+            values[dp_id] = None
+        elif row.valid:
+            values[dp_id] = row.value
+    return values
+
+
+def provenance_rows(city_id: int, kpi_codes: Iterable[str] | None = None
+                    ) -> dict[str, KpiProvenance]:
+    query = select(KpiProvenance).where(KpiProvenance.city_id == city_id)
+    if kpi_codes is not None:
+        query = query.where(KpiProvenance.kpi_code.in_(list(kpi_codes)))
+    return {row.kpi_code: row for row in db.session.execute(query).scalars()}
+
+
+def category_state(city_id: int, category_id: str) -> CategoryState | None:
+    return db.session.execute(
+        select(CategoryState).where(CategoryState.city_id == city_id,
+                                    CategoryState.category_id == category_id)
+    ).scalar_one_or_none()
+
+
+def category_states(city_id: int) -> dict[str, CategoryState]:
+    rows = db.session.execute(select(CategoryState).where(CategoryState.city_id == city_id))
+    return {row.category_id: row for row in rows.scalars()}
+
+
+def category_status(city_id: int, category_id: str) -> str:
+    state = category_state(city_id, category_id)
+    return state.status if state is not None else NOT_STARTED
+
+
+# ----------------------------------------------------------------------------- writing
+@dataclass
+class Entry:
+    """One data point as saved from a form or a file: the text and what it means."""
+
+    data_point_id: str
+    raw_text: str
+    value: float | bool | None
+    not_available: bool = False
+    valid: bool = True
+    meant: str | None = None
+    justification: str | None = None
+    findings: list[dict] | None = None
+    previous_value: float | None = field(default=None)
+
+
+def _audit_text(row: DataValue | None) -> str | None:
+    if row is None:
+        return None
+    if row.not_available:
+        return "n/a"
+    return row.raw_text
+
+
+def store_entries(city_id: int, entries: Iterable[Entry], *, actor: str,
+                  reason: str | None = None, category_id: str | None = None,
+                  category_version: int | None = None,
+                  keep_previous: bool = True) -> set[str]:
+    """Write entries (no commit); audit every change; return ids whose meaning changed."""
+    entries = list(entries)
+    rows = value_rows(city_id, [e.data_point_id for e in entries])
+    changed: set[str] = set()
+    for entry in entries:
+        row = rows.get(entry.data_point_id)
+        before_text = _audit_text(row)
+        before_value = row.value if row is not None else None
+        before_na = row.not_available if row is not None else False
+        before_valid = row.valid if row is not None else False
+        if row is None:
+            row = DataValue(city_id=city_id, data_point_id=entry.data_point_id, version=0)
+            db.session.add(row)
+        row.raw_text = entry.raw_text
+        row.meant = entry.meant
+        row.not_available = entry.not_available
+        row.valid = entry.valid and not entry.not_available
+        row.number = None
+        row.boolean = None
+        if row.valid:
+            if isinstance(entry.value, bool):
+                row.boolean = entry.value
+            elif entry.value is not None:
+                row.number = float(entry.value)
+        row.justification = entry.justification or None
+        row.findings = entry.findings or None
+        if not keep_previous or entry.previous_value is not None:
+            row.previous_value = entry.previous_value
+        after_text = _audit_text(row)
+        if after_text != before_text:
+            row.version = (row.version or 0) + 1
+            row.updated_by = actor[:200]
+            db.session.add(ValueAudit(
+                city_id=city_id, data_point_id=entry.data_point_id, category_id=category_id,
+                category_version=category_version, actor=actor[:200], old_text=before_text,
+                new_text=after_text, reason=reason))
+        if (row.value != before_value or row.not_available != before_na
+                or row.valid != before_valid):
+            changed.add(entry.data_point_id)
+    return changed
+
+
+def store_provenance(city_id: int, provenance: Mapping[str, Mapping]) -> None:
+    """Write provenance per KPI code (no commit). Keys: quality_tier, source, reference_year."""
+    rows = provenance_rows(city_id, list(provenance))
+    for kpi_code, data in provenance.items():
+        row = rows.get(kpi_code)
+        if row is None:
+            row = KpiProvenance(city_id=city_id, kpi_code=kpi_code)
+            db.session.add(row)
+        if "quality_tier" in data:
+            tier = data.get("quality_tier") or None
+            row.quality_tier = tier if tier in QUALITY_TIER_IDS else None
+        if "source" in data:
+            row.source = (data.get("source") or "").strip()[:500] or None
+        if "reference_year_text" in data:
+            row.reference_year_text = (data.get("reference_year_text") or "")[:60] or None
+        if "reference_year" in data:
+            year = data.get("reference_year")
+            row.reference_year = int(year) if year not in (None, "") else None
+            if "reference_year_text" not in data:
+                row.reference_year_text = str(row.reference_year or "") or None
+
+
+def store_previous(city_id: int, previous: Mapping[str, float]) -> None:
+    """Record last reporting year's values (no commit), for the large-change warning."""
+    rows = value_rows(city_id, list(previous))
+    for dp_id, value in previous.items():
+        row = rows.get(dp_id)
+        if row is None:
+            row = DataValue(city_id=city_id, data_point_id=dp_id, raw_text="", version=0)
+            db.session.add(row)
+        row.previous_value = value
+
+
+def bump_versions(city_id: int, category_ids: Iterable[str]) -> None:
+    """Make open copies of these categories stale (a file import changed them)."""
+    for category_id in category_ids:
+        state = category_state(city_id, category_id)
+        if state is None:
+            db.session.add(CategoryState(city_id=city_id, category_id=category_id,
+                                         status=IN_PROGRESS, version=2))
+        else:
+            state.version += 1
+
+
+def _check_value(dp, value) -> None:
+    if value is None:
+        return
+    if dp.type == "boolean":
+        if not isinstance(value, bool):
+            raise ValueError(f"{dp.id}: expected yes/no (a bool), got {value!r}")
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{dp.id}: expected a number, got {value!r}")
+
+
+def set_city_values(city_id: int, values: dict[str, float | bool | None], *, actor: str,
+                    reason: str | None = None,
+                    provenance: dict[str, dict] | None = None) -> list[str]:
+    """Bulk write parsed values (None = not available); returns the changed category ids.
+
+    `provenance` is keyed by KPI code (or by data point id, applied to the KPIs using it).
+    """
+    cat = catalog()
+    entries = []
+    for dp_id, value in values.items():
+        dp = cat.data_point(dp_id)  # raises KeyError for an unknown id
+        _check_value(dp, value)
+        entries.append(Entry(dp_id, format_plain(value), value, not_available=value is None))
+    changed_ids = store_entries(city_id, entries, actor=actor, reason=reason)
+    if provenance:
+        kpi_codes = {k.code for k in cat.kpis}
+        by_kpi: dict[str, dict] = {}
+        for key, data in provenance.items():
+            if key in kpi_codes:
+                by_kpi.setdefault(key, {}).update(data)
+            else:
+                for kpi in cat.kpis:
+                    if any(dp.id == key for dp in kpi.data_points):
+                        by_kpi.setdefault(kpi.code, {}).update(data)
+        store_provenance(city_id, by_kpi)
+    changed_categories = categories_using(changed_ids)
+    bump_versions(city_id, changed_categories)
+    db.session.commit()
+    for category_id in changed_categories:
+        signals.category_data_changed.send(None, city_id=city_id, category_id=category_id)
+    return changed_categories
+
+
+def _set_status(city_id: int, category_id: str, status: str, actor: str) -> bool:
+    state = category_state(city_id, category_id)
+    if state is None:
+        state = CategoryState(city_id=city_id, category_id=category_id, version=1)
+        db.session.add(state)
+    if state.status == status:
+        return False
+    state.status = status
+    state.version = (state.version or 0) + 1
+    if status == COMPLETE:
+        state.completed_at = utcnow()
+        state.completed_by = actor[:200]
+    else:
+        state.completed_at = None
+        state.completed_by = None
+    db.session.commit()
+    return True
+
+
+def mark_category_complete(city_id: int, category_id: str, *, actor: str) -> None:
+    catalog().category(category_id)  # an unknown category is a programming error
+    if _set_status(city_id, category_id, COMPLETE, actor):
+        signals.category_completed.send(None, city_id=city_id, category_id=category_id)
+
+
+def reopen_category(city_id: int, category_id: str, *, actor: str) -> None:
+    catalog().category(category_id)
+    if _set_status(city_id, category_id, IN_PROGRESS, actor):
+        signals.category_reopened.send(None, city_id=city_id, category_id=category_id)
+
+
+def try_lock(city_id: int, category_id: str, expected_version: int) -> int | None:
+    """Claim the next version atomically; None when someone saved in between (stale copy)."""
+    if expected_version == 0:
+        if category_state(city_id, category_id) is not None:
+            return None
+        db.session.add(CategoryState(city_id=city_id, category_id=category_id, version=1))
+        db.session.flush()
+        return 1
+    result = db.session.execute(
+        update(CategoryState)
+        .where(CategoryState.city_id == city_id, CategoryState.category_id == category_id,
+               CategoryState.version == expected_version,
+               CategoryState.status == IN_PROGRESS)
+        .values(version=CategoryState.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return None
+    return expected_version + 1
+
+
+def audit_since(city_id: int, category_id: str, version: int) -> list[ValueAudit]:
+    return list(db.session.execute(
+        select(ValueAudit).where(ValueAudit.city_id == city_id,
+                                 ValueAudit.category_id == category_id,
+                                 ValueAudit.category_version > version)
+        .order_by(ValueAudit.at, ValueAudit.id)).scalars())

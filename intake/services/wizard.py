@@ -1,0 +1,424 @@
+"""Category wizards: steps, server-side drafts, optimistic locking, review and completion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from forms.builder import (
+    QUALITY_TIER_IDS,
+    Step,
+    field_name,
+    kpi_field_prefix,
+    steps_for_category,
+)
+from forms.fields import format_plain, parse_value, parse_year
+from forms.rules import (
+    ERROR,
+    WARNING,
+    Message,
+    RuleContext,
+    check_parts_sum,
+    evaluate,
+    message,
+)
+from intake import signals
+from intake.extensions import db
+from intake.models import City
+from intake.models.submission import COMPLETE
+from intake.services import values as value_service
+from intake.services.values import Entry, catalog
+
+PER_CAPITA_FORMULAS = {"per_100k", "per_capita", "per_capita_per_day"}
+
+
+# ------------------------------------------------------------------------------ steps
+def steps(category_id: str) -> tuple[Step, ...]:
+    catalog().category(category_id)  # KeyError for an unknown category
+    return steps_for_category(catalog(), category_id)
+
+
+def get_step(category_id: str, index: int) -> Step:
+    all_steps = steps(category_id)
+    if not 0 <= index < len(all_steps):
+        raise KeyError(index)
+    return all_steps[index]
+
+
+# ------------------------------------------------------------------------------ progress
+def _answered(kpi: Any, rows: dict) -> bool:
+    for dp in kpi.data_points:
+        row = rows.get(dp.id)
+        if row is None or not (row.not_available or row.valid):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class CategoryProgress:
+    category: Any
+    answered: int
+    total: int
+    status: str  # not_started | in_progress | complete
+    current_step: int
+
+
+def workspace(city_id: int) -> dict:
+    """The three dimensions, each category's progress, and the next step to take."""
+    cat = catalog()
+    rows = value_service.value_rows(city_id)
+    states = value_service.category_states(city_id)
+    by_dimension: dict[str, list[CategoryProgress]] = {d.id: [] for d in cat.dimensions}
+    next_category: CategoryProgress | None = None
+    for category in cat.categories:
+        kpis = cat.kpis_in(category.id)
+        state = states.get(category.id)
+        answered = sum(1 for kpi in kpis if _answered(kpi, rows))
+        status = state.status if state else value_service.NOT_STARTED
+        progress = CategoryProgress(category, answered, len(kpis), status,
+                                    state.current_step if state else 0)
+        by_dimension[category.dimension].append(progress)
+        if status != COMPLETE and (next_category is None or (
+                next_category.status == value_service.NOT_STARTED
+                and status != value_service.NOT_STARTED)):
+            next_category = progress
+    complete = sum(1 for s in states.values() if s.status == COMPLETE)
+    return {"dimensions": [(d, by_dimension[d.id]) for d in cat.dimensions],
+            "next": next_category, "complete": complete, "total": len(cat.categories)}
+
+
+# ------------------------------------------------------------------------------ drafts
+@dataclass
+class StepInput:
+    """What a step's form posted, as plain text (never lost, even when invalid)."""
+
+    values: dict[str, dict] = field(default_factory=dict)  # dp id → text, na, why, meant
+    provenance: dict[str, dict] = field(default_factory=dict)  # kpi code → tier, source, year
+
+
+def input_from_form(step: Step, data: Any) -> StepInput:
+    """Read a step's posted fields from a mapping (request.form or a WTForms form's data)."""
+    submitted = StepInput()
+    for dp in step.data_points:
+        name = field_name(dp.id)
+        submitted.values[dp.id] = {
+            "text": _text(data.get(name)),
+            "na": _checked(data.get(name + "__na")),
+            "why": _text(data.get(name + "__why")),
+            "meant": _text(data.get(name + "__meant")) or None,
+        }
+    for kpi in step.kpis:
+        prefix = kpi_field_prefix(kpi.code)
+        submitted.provenance[kpi.code] = {
+            "tier": _text(data.get(prefix + "__tier")),
+            "source": _text(data.get(prefix + "__source")),
+            "year": _text(data.get(prefix + "__year")),
+        }
+    return submitted
+
+
+def _text(value: Any) -> str:
+    if value is None or value is False:
+        return ""
+    return str(value)
+
+
+def _checked(value: Any) -> bool:
+    return value in (True, "y", "on", "yes", "true", "1")
+
+
+def step_formdata(city_id: int, step: Step) -> dict[str, str]:
+    """The stored draft as form data: exactly what was typed last time."""
+    rows = value_service.value_rows(city_id, [dp.id for dp in step.data_points])
+    data: dict[str, str] = {}
+    for dp in step.data_points:
+        row = rows.get(dp.id)
+        if row is None:
+            continue
+        name = field_name(dp.id)
+        data[name] = row.raw_text or ""
+        if row.not_available:
+            data[name + "__na"] = "y"
+        if row.justification:
+            data[name + "__why"] = row.justification
+        if row.meant:
+            data[name + "__meant"] = row.meant
+    prov = value_service.provenance_rows(city_id, [k.code for k in step.kpis])
+    for kpi in step.kpis:
+        row = prov.get(kpi.code)
+        if row is None:
+            continue
+        prefix = kpi_field_prefix(kpi.code)
+        data[prefix + "__tier"] = row.quality_tier or ""
+        data[prefix + "__source"] = row.source or ""
+        data[prefix + "__year"] = row.reference_year_text or ""
+    return data
+
+
+def stored_findings(city_id: int, step: Step) -> dict[str, list[Message]]:
+    rows = value_service.value_rows(city_id, [dp.id for dp in step.data_points])
+    return {dp_id: [Message(**f) for f in (row.findings or [])]
+            for dp_id, row in rows.items() if row.findings}
+
+
+def current_version(city_id: int, category_id: str) -> int:
+    state = value_service.category_state(city_id, category_id)
+    return state.version if state is not None else 0
+
+
+# ------------------------------------------------------------------------------ checking
+def rule_context(city_id: int, locale: str) -> RuleContext:
+    cat = catalog()
+    city = db.session.get(City, city_id)
+    rows = value_service.value_rows(city_id)
+    per_capita = frozenset(
+        kpi.formula.params.get("numerator") for kpi in cat.kpis
+        if kpi.formula.kind in PER_CAPITA_FORMULAS and kpi.formula.params.get("numerator"))
+    labels = data_point_labels(locale)
+    return RuleContext(
+        values=value_service.get_city_values(city_id),
+        previous={k: r.previous_value for k, r in rows.items() if r.previous_value is not None},
+        population=float(city.population) if city and city.population else None,
+        current_year=datetime.now(UTC).year,
+        per_capita_ids=per_capita,
+        labels=labels,
+    )
+
+
+def data_point_labels(locale: str) -> dict[str, str]:
+    return {dp.id: dp.label.get(locale) for dp in _all_data_points()}
+
+
+def _all_data_points() -> list[Any]:
+    seen: dict[str, Any] = {}
+    for kpi in catalog().kpis:
+        for dp in kpi.data_points:
+            seen.setdefault(dp.id, dp)
+    return list(seen.values())
+
+
+@dataclass
+class Checked:
+    entries: list[Entry]
+    findings: dict[str, list[Message]]
+    provenance: dict[str, dict]
+    provenance_findings: dict[str, list[Message]]
+    unjustified: set[str]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(m.tier == ERROR for ms in self.findings.values() for m in ms) or bool(
+            self.provenance_findings)
+
+    @property
+    def blocking(self) -> bool:
+        return self.has_errors or bool(self.unjustified)
+
+
+def check_step(city_id: int, step: Step, submitted: StepInput, locale: str) -> Checked:
+    """Parse and check a step's input: errors, warnings, and what to store."""
+    context = rule_context(city_id, locale)
+    parsed_values: dict[str, float | bool | None] = {}
+    findings: dict[str, list[Message]] = {}
+    for dp in step.data_points:
+        posted = submitted.values.get(dp.id, {})
+        if posted.get("na"):
+            continue
+        parsed = parse_value(dp.type, posted.get("text", ""), locale, posted.get("meant"))
+        if parsed.error is not None:
+            error = parsed.error
+            findings[dp.id] = [Message(error.id, error.tier, error.text, error.params, dp.id)]
+        elif parsed.value is not None:
+            parsed_values[dp.id] = parsed.value
+    for dp_id, found in evaluate(step.data_points, parsed_values, context).items():
+        findings.setdefault(dp_id, []).extend(found)
+    for kpi in step.kpis:
+        limit = kpi.formula.params.get("sum_max")
+        if limit is not None and not any(m.tier == ERROR for dp in kpi.data_points
+                                         for m in findings.get(dp.id, [])):
+            parts = kpi.formula.params.get("parts", ())
+            for dp_id, found in check_parts_sum(parts, parsed_values, float(limit)).items():
+                findings.setdefault(dp_id, []).extend(found)
+    entries: list[Entry] = []
+    unjustified: set[str] = set()
+    for dp in step.data_points:
+        posted = submitted.values.get(dp.id, {})
+        found = findings.get(dp.id, [])
+        has_error = any(m.tier == ERROR for m in found)
+        why = (posted.get("why") or "").strip()[:1000]
+        if any(m.tier == WARNING for m in found) and not has_error and not why:
+            unjustified.add(dp.id)
+        text = posted.get("text", "")
+        na = bool(posted.get("na"))
+        value = None if na else parsed_values.get(dp.id)
+        if not na and not text.strip():
+            # An emptied field is an unanswered one: store it so the draft stays exact.
+            entries.append(Entry(dp.id, text, None, valid=False, justification=why or None))
+            continue
+        entries.append(Entry(dp.id, text, value, not_available=na,
+                             valid=na or (value is not None and not has_error),
+                             meant=posted.get("meant"), justification=why or None,
+                             findings=[m.as_dict() for m in found] or None))
+    provenance: dict[str, dict] = {}
+    provenance_findings: dict[str, list[Message]] = {}
+    for kpi in step.kpis:
+        posted = submitted.provenance.get(kpi.code, {})
+        year_text = (posted.get("year") or "").strip()
+        year = parse_year(year_text, locale)
+        stored = {"quality_tier": posted.get("tier") if posted.get("tier") in QUALITY_TIER_IDS
+                  else None,
+                  "source": posted.get("source", ""), "reference_year_text": year_text}
+        if year.error is not None:
+            provenance_findings[kpi.code] = [year.error]
+            stored["reference_year"] = None
+        elif year.value is not None and year.value > context.current_year:
+            provenance_findings[kpi.code] = [message(
+                "year_in_future", value=int(year.value), current_year=context.current_year)]
+            stored["reference_year"] = None
+        else:
+            stored["reference_year"] = int(year.value) if year.value is not None else None
+        provenance[kpi.code] = stored
+    return Checked(entries, findings, provenance, provenance_findings, unjustified)
+
+
+# ------------------------------------------------------------------------------ saving
+@dataclass
+class SaveOutcome:
+    status: str  # saved | conflict | locked
+    version: int
+    checked: Checked | None = None
+    changes: list = field(default_factory=list)  # ValueAudit rows since the stale copy
+
+    @property
+    def blocking(self) -> bool:
+        return self.checked is not None and self.checked.blocking
+
+
+def save_step(city_id: int, step: Step, submitted: StepInput, *, expected_version: int,
+              actor: str, locale: str = "en", action: str = "save") -> SaveOutcome:
+    """Save a step as a draft (always, even invalid) unless the copy is stale or locked.
+
+    `action` ("next", "back", "save") decides where "continue" lands next time.
+    """
+    category_id = step.category_id
+    state = value_service.category_state(city_id, category_id)
+    if state is not None and state.status == COMPLETE:
+        return SaveOutcome("locked", state.version)
+    checked = check_step(city_id, step, submitted, locale)
+    try:
+        version = value_service.try_lock(city_id, category_id, expected_version)
+    except IntegrityError:
+        db.session.rollback()
+        version = None
+    if version is None:
+        db.session.rollback()
+        return SaveOutcome("conflict", current_version(city_id, category_id), checked,
+                           value_service.audit_since(city_id, category_id, expected_version))
+    changed = value_service.store_entries(city_id, checked.entries, actor=actor,
+                                          category_id=category_id, category_version=version)
+    value_service.store_provenance(city_id, checked.provenance)
+    state = value_service.category_state(city_id, category_id)
+    db.session.refresh(state)
+    last = len(steps(category_id)) - 1
+    if action == "next" and not checked.blocking:
+        state.current_step = min(step.index + 1, last)
+    elif action == "back":
+        state.current_step = max(step.index - 1, 0)
+    else:
+        state.current_step = step.index
+    db.session.commit()
+    if changed:
+        for changed_category in value_service.categories_using(changed):
+            signals.category_data_changed.send(None, city_id=city_id,
+                                               category_id=changed_category)
+    return SaveOutcome("saved", version, checked)
+
+
+# ------------------------------------------------------------------------------ computing
+def compute(kpi: Any, values: dict) -> dict[str, float | bool | None]:
+    from scoring.kpis import compute_kpi
+
+    return compute_kpi(kpi.formula.as_dict(), values, [item.id for item in kpi.items])
+
+
+def computed_for_step(city_id: int, step: Step) -> dict[str, dict]:
+    values = value_service.get_city_values(city_id)
+    return {kpi.code: compute(kpi, values) for kpi in step.kpis}
+
+
+# ------------------------------------------------------------------------------ review
+@dataclass
+class KpiReview:
+    kpi: Any
+    computed: dict[str, float | bool | None]
+    provenance: Any
+    missing: list[Any]  # data points without a usable answer
+    invalid: list[Any]  # drafts that do not parse or break a rule
+    warnings: list[tuple[Any, Message, str | None]]  # (data point, warning, justification)
+    unjustified: list[Any]
+    evidence: list[Any]
+    values: list[tuple[Any, Any]]  # (data point, row)
+
+    @property
+    def ready(self) -> bool:
+        return not (self.missing or self.invalid or self.unjustified)
+
+
+def review(city_id: int, category_id: str) -> list[KpiReview]:
+    from intake.services.evidence import evidence_for
+
+    cat = catalog()
+    kpis = cat.kpis_in(category_id)
+    rows = value_service.value_rows(city_id)
+    values = value_service.get_city_values(city_id)
+    prov = value_service.provenance_rows(city_id, [k.code for k in kpis])
+    files = evidence_for(city_id)
+    result = []
+    for kpi in kpis:
+        missing, invalid, warns, unjustified, shown = [], [], [], [], []
+        for dp in kpi.data_points:
+            row = rows.get(dp.id)
+            shown.append((dp, row))
+            if row is None or (not row.raw_text.strip() and not row.not_available):
+                missing.append(dp)
+                continue
+            if not (row.valid or row.not_available):
+                invalid.append(dp)
+                continue
+            for found in row.findings or []:
+                if found["tier"] == WARNING and not row.not_available:
+                    warns.append((dp, Message(**found), row.justification))
+                    if not row.justification:
+                        unjustified.append(dp)
+        result.append(KpiReview(kpi, compute(kpi, values), prov.get(kpi.code), missing, invalid,
+                                warns, unjustified, files.get(kpi.code, []), shown))
+    return result
+
+
+def complete_category(city_id: int, category_id: str, *, actor: str) -> list[KpiReview]:
+    """Mark complete when every KPI is answered; otherwise return the KPIs still open."""
+    open_kpis = [item for item in review(city_id, category_id) if not item.ready]
+    if not open_kpis:
+        value_service.mark_category_complete(city_id, category_id, actor=actor)
+    return open_kpis
+
+
+def first_open_step(city_id: int, category_id: str) -> int:
+    """The step to go back to: the first with a missing or invalid answer."""
+    open_codes = {item.kpi.code for item in review(city_id, category_id) if not item.ready}
+    rows = value_service.value_rows(city_id)
+    for step in steps(category_id):
+        if step.kind == "shared":
+            if any(rows.get(dp.id) is None or not (rows[dp.id].valid or rows[dp.id].not_available)
+                   for dp in step.data_points):
+                return step.index
+        elif any(k.code in open_codes for k in step.kpis):
+            return step.index
+    return 0
+
+
+def plain(value: float | bool | None) -> str:
+    return format_plain(value)

@@ -1,0 +1,71 @@
+/* Wizard niceties; every page works without this file.
+   - shows the KPI value live while figures are typed (asks the server, which computes it
+     exactly as it will on save; nothing is saved by these requests);
+   - greys out a figure marked "not available" (readonly, so the typed text is still sent). */
+(function () {
+  "use strict";
+  var form = document.querySelector("form.wizard-form");
+  if (!form) { return; }
+  var previewUrl = form.getAttribute("data-preview-url");
+  var timer = null;
+  var inFlight = null;
+
+  function query() {
+    var params = new URLSearchParams();
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.name.indexOf("dp_") !== 0) { return; }
+      if ((el.type === "checkbox" || el.type === "radio") && !el.checked) { return; }
+      params.append(el.name, el.value);
+    });
+    return params.toString();
+  }
+
+  function show(result) {
+    Object.keys(result).forEach(function (code) {
+      var box = form.querySelector('[data-computed-for="' + CSS.escape(code) + '"]');
+      if (!box) { return; }
+      result[code].forEach(function (item) {
+        var row = box.querySelector('[data-item="' + CSS.escape(item.id) + '"] .computed-value');
+        if (row) { row.textContent = item.value; }
+      });
+    });
+  }
+
+  function refresh() {
+    if (!previewUrl) { return; }
+    if (inFlight) { inFlight.abort(); }
+    inFlight = new AbortController();
+    fetch(previewUrl + "?" + query(), {
+      credentials: "same-origin",
+      headers: { "Accept": "application/json" },
+      signal: inFlight.signal
+    }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (result) {
+      if (result) { show(result); }
+    }).catch(function () { /* offline or aborted: the value is computed on save anyway */ });
+  }
+
+  function schedule() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(refresh, 350);
+  }
+
+  function syncNotAvailable(box) {
+    var field = box.closest(".field");
+    if (!field) { return; }
+    field.querySelectorAll(".value-input").forEach(function (input) {
+      input.readOnly = box.checked;
+      input.classList.toggle("is-na", box.checked);
+    });
+  }
+
+  form.addEventListener("input", function (event) {
+    if (event.target.name && event.target.name.indexOf("dp_") === 0) { schedule(); }
+  });
+  form.addEventListener("change", function (event) {
+    if (event.target.classList.contains("na-toggle")) { syncNotAvailable(event.target); }
+    if (event.target.name && event.target.name.indexOf("dp_") === 0) { schedule(); }
+  });
+  form.querySelectorAll(".na-toggle").forEach(syncNotAvailable);
+})();

@@ -1,0 +1,7 @@
+"""The city workspace and its category wizards (served under /w/)."""
+
+from flask import Blueprint
+
+bp = Blueprint("wizard", __name__, url_prefix="/w")
+
+from intake.wizard import views  # noqa: E402,F401

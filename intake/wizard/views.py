@@ -1,0 +1,481 @@
+"""Thin views for the workspace, the category wizards, review, evidence and workbooks."""
+
+from __future__ import annotations
+
+import time
+from functools import wraps
+
+from flask import (
+    Response,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import MultiDict
+from wtforms import EmailField
+from wtforms.validators import Length, Optional, Regexp
+
+from forms.builder import QUALITY_TIERS, build_step_form, field_name, kpi_field_prefix
+from intake.extensions import db
+from intake.i18n import current_language
+from intake.models import City
+from intake.services import evidence as evidence_service
+from intake.services import values as value_service
+from intake.services import wizard as wizard_service
+from intake.services import workbook as workbook_service
+from intake.services.links import LinkError, city_from_token, workspace_token, workspace_url
+from intake.services.mail import send_mail
+from intake.wizard import bp
+from intake.wizard.helpers import format_number, render_message
+
+SESSION_CITY = "workspace_city"
+SESSION_KEY = "workspace_key"
+SESSION_TOKEN = "workspace_token"
+
+
+@bp.app_template_filter("finding")
+def _finding_filter(found) -> str:
+    return render_message(found)
+
+
+@bp.app_template_filter("kpi_number")
+def _number_filter(value, exact: bool = False) -> str:
+    return format_number(value, exact)
+
+
+# ------------------------------------------------------------------------------ identity
+def _remember(city: City) -> None:
+    session.permanent = True
+    session[SESSION_CITY] = city.id
+    session[SESSION_KEY] = city.access_key[:16]
+    # Re-issued on each visit: the link stays valid while it is used.
+    session[SESSION_TOKEN] = workspace_token(city)
+
+
+def _city_from_session() -> City | None:
+    city_id = session.get(SESSION_CITY)
+    if not isinstance(city_id, int):
+        return None
+    city = db.session.get(City, city_id)
+    if city is None or city.access_key[:16] != session.get(SESSION_KEY):
+        return None
+    return city
+
+
+def _city_from_resume_field() -> City | None:
+    token = request.form.get("resume", "")
+    if not token or len(token) > 500:
+        return None
+    try:
+        city = city_from_token(token)
+    except LinkError:
+        return None
+    _remember(city)
+    return city
+
+
+def city_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        city = _city_from_session()
+        if city is None and request.method == "POST":
+            city = _city_from_resume_field()
+        if city is None:
+            return render_template("wizard/no_session.html"), 401
+        g.city = city
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _actor() -> str:
+    city = g.city
+    return f"city {city.id} link ({city.focal_point_email or 'no e-mail'})"
+
+
+def _lang() -> str:
+    return current_language()
+
+
+# ------------------------------------------------------------------------------ workspace
+class ResumeLinkForm(FlaskForm):
+    # A plain shape check: the address only receives a link the user already holds.
+    email = EmailField(validators=[Optional(), Length(max=320),
+                                   Regexp(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")])
+
+
+@bp.get("/<token>")
+def enter(token: str):
+    if len(token) > 500:
+        return _link_error("invalid")
+    try:
+        city = city_from_token(token)
+    except LinkError as error:
+        return _link_error(error.reason)
+    _remember(city)
+    return redirect(url_for("wizard.home"))
+
+
+def _link_error(reason: str):
+    return render_template("wizard/link_error.html", reason=reason), 404
+
+
+@bp.get("/")
+@city_required
+def home():
+    overview = wizard_service.workspace(g.city.id)
+    form = ResumeLinkForm(email=g.city.focal_point_email)
+    return render_template("wizard/workspace.html", city=g.city, overview=overview,
+                           form=form, lang=_lang(), progress_text=_progress_text)
+
+
+def _progress_text(answered: int, total: int) -> str:
+    return ngettext("%(answered)s of %(num)s KPI answered",
+                    "%(answered)s of %(num)s KPIs answered", total, answered=answered)
+
+
+@bp.post("/resume-link")
+@city_required
+def resume_link():
+    form = ResumeLinkForm()
+    if not form.validate():
+        flash(_("That e-mail address does not look right. Check it and try again."), "error")
+        return redirect(url_for("wizard.home"))
+    address = form.email.data or g.city.focal_point_email
+    if not address:
+        flash(_("Type the e-mail address the link should go to."), "error")
+        return redirect(url_for("wizard.home"))
+    link = workspace_url(g.city)
+    send_mail(to=[address],
+              subject=_("Your U4SSC workspace for %(city)s", city=g.city.name),
+              body=_("Open this link to continue entering your city's data where you left "
+                     "off:\n\n%(link)s\n\nThe link stays valid as long as you use it at least "
+                     "every 60 days. Keep it private: anyone with it can edit your city's "
+                     "figures.", link=link),
+              key=f"resume:{g.city.id}:{address}:{int(time.time() // 60)}")
+    flash(_("We sent a link to %(address)s. It may take a few minutes to arrive.",
+            address=address), "success")
+    return redirect(url_for("wizard.home"))
+
+
+# ------------------------------------------------------------------------------ steps
+def _step_or_404(category_id: str, index: int):
+    try:
+        return wizard_service.get_step(category_id, index)
+    except KeyError:
+        abort(404)
+
+
+def _form_class(step):
+    return build_step_form(step, base=FlaskForm, translate=_, locale=_lang())
+
+
+def _render_step(step, formdata: MultiDict, *, findings=None, provenance_findings=None,
+                 unjustified=(), status=200, conflict=None, version=None, notice=None):
+    city = g.city
+    form = _form_class(step)(formdata=formdata)
+    form.version.data = str(version if version is not None
+                            else wizard_service.current_version(city.id, step.category_id))
+    form.resume.data = session.get(SESSION_TOKEN) or workspace_token(city)
+    all_steps = wizard_service.steps(step.category_id)
+    category = value_service.catalog().category(step.category_id)
+    computed = wizard_service.computed_for_step(city.id, step)
+    files = evidence_service.evidence_for(city.id)
+    return render_template(
+        "wizard/step.html", city=city, step=step, steps=all_steps, category=category,
+        form=form, lang=_lang(), findings=findings or {}, unjustified=set(unjustified),
+        provenance_findings=provenance_findings or {}, computed=computed, files=files,
+        field_name=field_name, kpi_prefix=kpi_field_prefix, conflict=conflict,
+        status=value_service.category_status(city.id, step.category_id), notice=notice,
+        quality_tiers=QUALITY_TIERS, labels=wizard_service.data_point_labels(_lang())), status
+
+
+def _display_findings(city_id: int, step, formdata) -> tuple[dict, dict]:
+    submitted = wizard_service.input_from_form(step, formdata)
+    if not any(v["text"].strip() for v in submitted.values.values()) and not any(
+            p["year"] for p in submitted.provenance.values()):
+        return {}, {}
+    checked = wizard_service.check_step(city_id, step, submitted, _lang())
+    shown = {dp_id: found for dp_id, found in checked.findings.items()
+             if submitted.values.get(dp_id, {}).get("text", "").strip()}
+    return shown, checked.provenance_findings
+
+
+@bp.get("/c/<category_id>/<int:index>")
+@city_required
+def step(category_id: str, index: int):
+    step = _step_or_404(category_id, index)
+    formdata = MultiDict(wizard_service.step_formdata(g.city.id, step))
+    findings, prov_findings = _display_findings(g.city.id, step, formdata)
+    return _render_step(step, formdata, findings=findings, provenance_findings=prov_findings)
+
+
+@bp.get("/c/<category_id>")
+@city_required
+def category(category_id: str):
+    try:
+        wizard_service.steps(category_id)
+    except KeyError:
+        abort(404)
+    state = value_service.category_state(g.city.id, category_id)
+    if state is not None and state.status == "complete":
+        return redirect(url_for("wizard.review", category_id=category_id))
+    return redirect(url_for("wizard.step", category_id=category_id,
+                            index=state.current_step if state else 0))
+
+
+@bp.post("/c/<category_id>/<int:index>")
+@city_required
+def save(category_id: str, index: int):
+    step = _step_or_404(category_id, index)
+    city = g.city
+    formdata = request.form
+    try:
+        expected = int(formdata.get("version", "0"))
+    except ValueError:
+        expected = -1
+    submitted = wizard_service.input_from_form(step, formdata)
+    action = formdata.get("action", "save")
+    outcome = wizard_service.save_step(city.id, step, submitted, expected_version=expected,
+                                       actor=_actor(), locale=_lang(), action=action)
+    if outcome.status == "locked":
+        flash(_("This category is marked complete, so nothing was changed. Reopen it to "
+                "edit its figures."), "warning")
+        return redirect(url_for("wizard.review", category_id=category_id))
+    checked = outcome.checked
+    if outcome.status == "conflict":
+        return _render_step(step, formdata, findings=checked.findings,
+                            provenance_findings=checked.provenance_findings,
+                            unjustified=checked.unjustified, status=409,
+                            conflict=outcome.changes, version=outcome.version)
+    _save_uploads(step)
+    delete_id = formdata.get("delete_evidence", "")
+    if delete_id.isdigit():
+        evidence_service.delete_evidence(city.id, int(delete_id))
+    steps = wizard_service.steps(category_id)
+    if action == "back":
+        return redirect(url_for("wizard.step", category_id=category_id, index=max(index - 1, 0)))
+    if action in ("next", "review") and outcome.blocking:
+        notice = (_("Some figures need attention before you go on. What you typed is saved "
+                    "as a draft."))
+        return _render_step(step, MultiDict(wizard_service.step_formdata(city.id, step)),
+                            findings=checked.findings,
+                            provenance_findings=checked.provenance_findings,
+                            unjustified=checked.unjustified, status=422, notice=notice)
+    if action == "next" and index + 1 < len(steps):
+        return redirect(url_for("wizard.step", category_id=category_id, index=index + 1))
+    if action in ("next", "review"):
+        return redirect(url_for("wizard.review", category_id=category_id))
+    if action == "upload":
+        return redirect(url_for("wizard.step", category_id=category_id, index=index,
+                                _anchor="evidence"))
+    flash(_("Saved."), "success")
+    return redirect(url_for("wizard.step", category_id=category_id, index=index))
+
+
+def _save_uploads(step) -> None:
+    for kpi in step.kpis:
+        upload = request.files.get(kpi_field_prefix(kpi.code) + "__evidence")
+        if upload is None or not upload.filename:
+            continue
+        try:
+            evidence_service.save_evidence(g.city.id, kpi.code, upload.filename, upload.stream,
+                                           actor=_actor())
+        except evidence_service.EvidenceError as error:
+            flash(str(error.text), "error")
+        else:
+            flash(_("The file %(name)s was added.", name=upload.filename[:100]), "success")
+
+
+@bp.errorhandler(CSRFError)
+def csrf_expired(error):
+    """An expired form or session: show the step again with what was typed, never drop it."""
+    endpoint = request.endpoint or ""
+    args = request.view_args or {}
+    if request.method == "POST" and endpoint == "wizard.save":
+        city = _city_from_session() or _city_from_resume_field()
+        try:
+            step = wizard_service.get_step(args.get("category_id", ""), args.get("index", -1))
+        except KeyError:
+            step = None
+        if city is not None and step is not None:
+            g.city = city
+            findings, prov = _display_findings(city.id, step, request.form)
+            notice = _("This page had been open for a long time, so for your security nothing "
+                       "was saved yet. Your figures are still here: check them and press Save "
+                       "again.")
+            return _render_step(step, request.form, findings=findings,
+                                provenance_findings=prov, notice=notice, status=200,
+                                version=_posted_version())
+    if _city_from_session() is not None:
+        # Buttons such as "Mark category complete": nothing typed is lost, so say what
+        # happened and go back to the page to press the button again.
+        flash(_("This page had expired, so nothing was done. Please try again."), "warning")
+        if endpoint in ("wizard.complete", "wizard.reopen") and "category_id" in args:
+            return redirect(url_for("wizard.review", category_id=args["category_id"]))
+        if endpoint.startswith("wizard.import"):
+            return redirect(url_for("wizard.import_workbook"))
+        return redirect(url_for("wizard.home"))
+    return render_template("wizard/no_session.html", expired=True), 400
+
+
+def _posted_version() -> int | None:
+    value = request.form.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.get("/c/<category_id>/<int:index>/preview")
+@city_required
+def preview(category_id: str, index: int):
+    """Live KPI values for the figures being typed (JSON for wizard.js; nothing is saved)."""
+    step = _step_or_404(category_id, index)
+    submitted = wizard_service.input_from_form(step, request.args)
+    values = value_service.get_city_values(g.city.id)
+    checked = wizard_service.check_step(g.city.id, step, submitted, _lang())
+    for entry in checked.entries:
+        if entry.not_available:
+            values[entry.data_point_id] = None
+        elif entry.valid and entry.value is not None:
+            values[entry.data_point_id] = entry.value
+        else:
+            values.pop(entry.data_point_id, None)
+    result = {}
+    for kpi in step.kpis:
+        computed = wizard_service.compute(kpi, values)
+        result[kpi.code] = [{"id": item.id, "label": item.label.get(_lang()),
+                             "unit": item.unit.get(_lang()),
+                             "value": format_number(computed.get(item.id))}
+                            for item in kpi.items]
+    return jsonify(result)
+
+
+# ------------------------------------------------------------------------------ review
+@bp.get("/c/<category_id>/review")
+@city_required
+def review(category_id: str):
+    try:
+        items = wizard_service.review(g.city.id, category_id)
+    except KeyError:
+        abort(404)
+    return _render_review(category_id, items)
+
+
+def _render_review(category_id, items, status=200, open_kpis=None):
+    category = value_service.catalog().category(category_id)
+    return render_template("wizard/review.html", city=g.city, category=category, items=items,
+                           lang=_lang(), status=value_service.category_status(
+                               g.city.id, category_id),
+                           steps=wizard_service.steps(category_id), open_kpis=open_kpis,
+                           tiers=dict(QUALITY_TIERS), form=FlaskForm()), status
+
+
+@bp.post("/c/<category_id>/complete")
+@city_required
+def complete(category_id: str):
+    try:
+        open_kpis = wizard_service.complete_category(g.city.id, category_id, actor=_actor())
+    except KeyError:
+        abort(404)
+    if open_kpis:
+        return _render_review(category_id, wizard_service.review(g.city.id, category_id),
+                              status=422, open_kpis=open_kpis)
+    flash(_("The category is marked complete and handed over for scoring."), "success")
+    return redirect(url_for("wizard.review", category_id=category_id))
+
+
+@bp.post("/c/<category_id>/reopen")
+@city_required
+def reopen(category_id: str):
+    try:
+        value_service.reopen_category(g.city.id, category_id, actor=_actor())
+    except KeyError:
+        abort(404)
+    flash(_("The category is open again for changes."), "success")
+    return redirect(url_for("wizard.review", category_id=category_id))
+
+
+# ------------------------------------------------------------------------------ evidence
+@bp.get("/evidence/<int:file_id>")
+@city_required
+def evidence(file_id: int):
+    record = evidence_service.get_evidence(g.city.id, file_id)
+    if record is None or not evidence_service.evidence_path(record).is_file():
+        abort(404)
+    return send_file(evidence_service.evidence_path(record), mimetype=record.content_type,
+                     as_attachment=True, download_name=record.original_name)
+
+
+# ------------------------------------------------------------------------------ workbooks
+def _download(content, mimetype: str, extension: str) -> Response:
+    name = f"u4ssc-{g.city.id}-data.{extension}"
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/export.xlsx")
+@city_required
+def export_xlsx():
+    return _download(workbook_service.export_xlsx(g.city.id, _lang()),
+                     evidence_service.KINDS["xlsx"][0], "xlsx")
+
+
+@bp.get("/export.csv")
+@city_required
+def export_csv():
+    return _download(workbook_service.export_csv(g.city.id, _lang()), "text/csv", "csv")
+
+
+@bp.get("/export.json")
+@city_required
+def export_json():
+    return _download(workbook_service.export_json(g.city.id, _lang()), "application/json",
+                     "json")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@city_required
+def import_workbook():
+    form = FlaskForm()
+    if request.method == "GET":
+        return render_template("wizard/import.html", city=g.city, form=form, plan=None)
+    upload = request.files.get("workbook")
+    if upload is None or not upload.filename:
+        return render_template("wizard/import.html", city=g.city, form=form, plan=None,
+                               error=_("Choose the workbook to upload.")), 400
+    data = upload.stream.read(workbook_service.MAX_IMPORT_BYTES + 1)
+    try:
+        plan = workbook_service.plan_import(g.city.id, data, locale=_lang())
+    except workbook_service.WorkbookError as error:
+        return render_template("wizard/import.html", city=g.city, form=form, plan=None,
+                               error=str(error.text)), 400
+    ticket = workbook_service.keep_pending(g.city.id, data) if plan.changes else None
+    return render_template("wizard/import.html", city=g.city, form=form, plan=plan,
+                           ticket=ticket, lang=_lang())
+
+
+@bp.post("/import/apply")
+@city_required
+def import_apply():
+    ticket = request.form.get("ticket", "")
+    data = workbook_service.load_pending(g.city.id, ticket)
+    if data is None:
+        flash(_("That upload is no longer available. Upload the workbook again."), "error")
+        return redirect(url_for("wizard.import_workbook"))
+    plan = workbook_service.apply_import(g.city.id, data, actor=_actor(), locale=_lang())
+    workbook_service.drop_pending(g.city.id, ticket)
+    flash(ngettext("%(num)s value was updated from the workbook.",
+                   "%(num)s values were updated from the workbook.", len(plan.changes)),
+          "success")
+    return redirect(url_for("wizard.home"))
