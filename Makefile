@@ -36,6 +36,7 @@ db: install
 	$(BIN)/flask db upgrade
 
 run: system-deps install translations db
+	$(BIN)/flask demo load --if-empty
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 worker: install translations

@@ -67,12 +67,16 @@ def register_blueprints(app: Flask) -> None:
     from intake.letters import bp as letters_bp
     from intake.main import bp as main_bp
     from intake.services import mail as _mail_jobs  # noqa: F401  (registers the mail job)
+    from intake.services.scoring import init_scoring
+    from intake.snapshot import bp as snapshot_bp
     from intake.wizard import bp as wizard_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(letters_bp)
     app.register_blueprint(wizard_bp)
+    app.register_blueprint(snapshot_bp)
+    init_scoring(app)
 
 
 def register_error_pages(app: Flask) -> None:

@@ -9,8 +9,10 @@ import click
 from flask import Flask, current_app
 
 from intake.catalog_cli import catalog_group
+from intake.demo import demo_group
 from intake.extensions import db
 from intake.fee_cli import fee_group
+from intake.scoring_cli import scoring_group
 
 
 def register_cli(app: Flask) -> None:
@@ -19,6 +21,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(cities_group)
     app.cli.add_command(catalog_group)
     app.cli.add_command(fee_group)
+    app.cli.add_command(scoring_group)
+    app.cli.add_command(demo_group)
 
 
 @click.group("rq")

@@ -3,10 +3,12 @@
 from intake.models.city import City, ProgrammeStage
 from intake.models.job import JobRecord, JobState
 from intake.models.letter import Letter
+from intake.models.score import CategoryScore
 from intake.models.submission import CategoryState
 from intake.models.values import DataValue, EvidenceFile, KpiProvenance, ValueAudit
 
 __all__ = [
+    "CategoryScore",
     "CategoryState",
     "City",
     "DataValue",

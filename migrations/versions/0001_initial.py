@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 19:05:10.397814
+Create Date: 2026-11-28 19:06:20.786314
 
 """
 from alembic import op
@@ -57,6 +57,29 @@ def upgrade():
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_job_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_job_state'), ['state'], unique=False)
+
+    op.create_table('category_score',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.String(length=80), nullable=False),
+    sa.Column('catalog_version', sa.String(length=60), nullable=False),
+    sa.Column('benchmark_version', sa.String(length=60), nullable=False),
+    sa.Column('input_hash', sa.String(length=64), nullable=False),
+    sa.Column('percent', sa.Float(), nullable=True),
+    sa.Column('band', sa.Integer(), nullable=True),
+    sa.Column('scored', sa.Integer(), nullable=False),
+    sa.Column('reported', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('items', sa.JSON(), nullable=False),
+    sa.Column('job_id', sa.String(length=64), nullable=True),
+    sa.Column('computed_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'], name=op.f('fk_category_score_city_id_city'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_category_score')),
+    sa.UniqueConstraint('city_id', 'category_id', 'catalog_version', 'benchmark_version', 'input_hash', name='uq_category_score_input')
+    )
+    with op.batch_alter_table('category_score', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_category_score_city_id'), ['city_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_category_score_computed_at'), ['computed_at'], unique=False)
 
     op.create_table('category_state',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -200,6 +223,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_category_state_city_id'))
 
     op.drop_table('category_state')
+    with op.batch_alter_table('category_score', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_category_score_computed_at'))
+        batch_op.drop_index(batch_op.f('ix_category_score_city_id'))
+
+    op.drop_table('category_score')
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_job_state'))
         batch_op.drop_index(batch_op.f('ix_job_kind'))

@@ -1,0 +1,118 @@
+"""Thin views: find the city (session or workspace link), build the snapshot, render it."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+
+from intake.extensions import db
+from intake.i18n import current_language, text_direction
+from intake.models import City
+from intake.services.links import LinkError, city_from_token
+from intake.services.scoring import retry_scoring_job
+from intake.snapshot import bp
+from intake.snapshot.data import build_snapshot
+from intake.snapshot.render import render_pdf, render_svg
+
+
+def _city(token: str | None) -> City:
+    if token is not None:
+        try:
+            return city_from_token(token)
+        except LinkError as error:
+            if error.reason == "expired":
+                abort(410)
+            abort(404)
+    # The workspace link (/w/<token>) remembers the city in the session; the wizard keeps
+    # it under "workspace_city", the shared contract names it "city_id".
+    city_id = session.get("workspace_city", session.get("city_id"))
+    city = db.session.get(City, city_id) if isinstance(city_id, int) else None
+    if city is None:
+        abort(403)
+    return city
+
+
+def _snapshot(token: str | None):
+    language = current_language()
+    return build_snapshot(_city(token), language, text_direction(language) == "rtl")
+
+
+def _links(token: str | None) -> dict[str, str]:
+    if token is None:
+        return {"svg": url_for("snapshot.wheel_svg"), "pdf": url_for("snapshot.pdf"),
+                "page": url_for("snapshot.page")}
+    return {"svg": url_for("snapshot.token_wheel_svg", token=token),
+            "pdf": url_for("snapshot.token_pdf", token=token),
+            "page": url_for("snapshot.token_page", token=token)}
+
+
+def _page(token: str | None):
+    return render_template("snapshot/page.html", snapshot=_snapshot(token), links=_links(token),
+                           token=token)
+
+
+def _svg(token: str | None):
+    snapshot = _snapshot(token)
+    return render_svg(snapshot)
+
+
+def _pdf(token: str | None):
+    return render_pdf(_snapshot(token))
+
+
+def _retry(token: str | None, job_id: str):
+    city = _city(token)
+    if retry_scoring_job(city.id, job_id):
+        flash(_("Scoring was started again."), "success")
+    else:
+        flash(_("This scoring job cannot be retried: it is not one of yours or it has "
+                "not failed."), "warning")
+    target = _links(token)["page"]
+    return redirect(target + "#scoring-jobs")
+
+
+@bp.get("/")
+def page():
+    return _page(None)
+
+
+@bp.get("/wheel.svg")
+def wheel_svg():
+    return _svg(None)
+
+
+@bp.get("/snapshot.pdf")
+def pdf():
+    return _pdf(None)
+
+
+@bp.post("/retry/<job_id>")
+def retry(job_id: str):
+    return _retry(None, job_id)
+
+
+@bp.get("/<token>")
+def token_page(token: str):
+    return _page(token)
+
+
+@bp.get("/<token>/wheel.svg")
+def token_wheel_svg(token: str):
+    return _svg(token)
+
+
+@bp.get("/<token>/snapshot.pdf")
+def token_pdf(token: str):
+    return _pdf(token)
+
+
+@bp.post("/<token>/retry/<job_id>")
+def token_retry(token: str, job_id: str):
+    return _retry(token, job_id)
+
+
+@bp.context_processor
+def quality_labels():
+    from forms.builder import QUALITY_TIERS
+
+    return {"quality_labels": {tier: _(label) for tier, label in QUALITY_TIERS}}

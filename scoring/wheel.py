@@ -1,0 +1,263 @@
+"""Geometry of the benchmarking wheel: rings of arc segments and where their labels go.
+
+Pure trigonometry on plain data, so the same figure is drawn in the page, the SVG download
+and the PDF. Angles are degrees clockwise from twelve o'clock in reading order; in a
+right-to-left language the wheel runs counter-clockwise, as a reader of that language reads.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+BAND_COLOURS = {4: "#2e9d4a", 3: "#9ccc3c", 2: "#f2b705", 1: "#e0452c"}
+NO_DATA_COLOUR = "#c7ccd1"
+HATCH_ID = "wheel-hatch"
+HATCH_FILL = f"url(#{HATCH_ID})"
+
+
+@dataclass(frozen=True)
+class Radii:
+    hole: float = 60.0
+    dimension: float = 160.0  # outer edge of the dimension ring
+    category: float = 222.0
+    item: float = 280.0
+    label: float = 289.0  # where category names start, outside the wheel
+    half_size: float = 500.0  # the view box is a square of 2 × half_size around the centre
+
+
+@dataclass(frozen=True)
+class Label:
+    x: float
+    y: float
+    rotate: float  # degrees, SVG convention (clockwise)
+    anchor: str  # "start" | "middle" | "end"
+    lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Segment:
+    id: str
+    ring: str  # "dimension" | "category" | "item"
+    title: str  # full text, for <title> (tooltips, screen readers)
+    start: float
+    end: float
+    inner: float
+    outer: float
+    path: str
+    fill: str
+    css_class: str
+    band: int | None = None
+    status: str | None = None
+    percent: float | None = None
+    label: Label | None = None
+    value_label: Label | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def mid_arc(self) -> float:
+        """Length of the segment's arc halfway between its radii (room for text across it)."""
+        return math.radians(self.end - self.start) * (self.inner + self.outer) / 2
+
+
+@dataclass(frozen=True)
+class Wheel:
+    view_box: str
+    radii: Radii
+    rtl: bool
+    dimensions: tuple[Segment, ...]
+    categories: tuple[Segment, ...]
+    items: tuple[Segment, ...]
+
+
+def _fmt(number: float) -> str:
+    text = f"{number:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def polar(radius: float, angle: float, rtl: bool = False) -> tuple[float, float]:
+    """Screen point for a reading-order angle (0 at the top, growing clockwise in ltr)."""
+    radians = math.radians(-angle if rtl else angle)
+    return radius * math.sin(radians), -radius * math.cos(radians)
+
+
+def arc_path(inner: float, outer: float, start: float, end: float, rtl: bool = False) -> str:
+    """SVG path of the ring sector between two radii and two angles (any span up to 360°)."""
+    if end <= start:
+        raise ValueError("a segment needs end > start")
+    # Going through the middle keeps each arc under 180°, so the large-arc flag is never
+    # needed and a full circle (a single segment) still draws.
+    middle = (start + end) / 2
+    forward = "0" if rtl else "1"
+    back = "1" if rtl else "0"
+
+    def point(radius: float, angle: float) -> str:
+        x, y = polar(radius, angle, rtl)
+        return f"{_fmt(x)} {_fmt(y)}"
+
+    r_out, r_in = _fmt(outer), _fmt(inner)
+    parts = [f"M {point(outer, start)}",
+             f"A {r_out} {r_out} 0 0 {forward} {point(outer, middle)}",
+             f"A {r_out} {r_out} 0 0 {forward} {point(outer, end)}"]
+    if inner > 0:
+        parts += [f"L {point(inner, end)}",
+                  f"A {r_in} {r_in} 0 0 {back} {point(inner, middle)}",
+                  f"A {r_in} {r_in} 0 0 {back} {point(inner, start)}"]
+    else:
+        parts.append("L 0 0")
+    parts.append("Z")
+    return " ".join(parts)
+
+
+def text_width(text: str) -> int:
+    """Rough width in 'Latin letters': wide (CJK) characters count double."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def wrap(text: str, width: int, max_lines: int = 2) -> tuple[str, ...]:
+    """Break a label into at most `max_lines` lines of about `width` letters, with '…' when cut."""
+    text = " ".join(str(text).split())
+    if not text:
+        return ()
+    words = text.split(" ") if " " in text else list(text)
+    joiner = " " if " " in text else ""
+    lines: list[str] = []
+    current = ""
+    for word in words:
+        candidate = f"{current}{joiner}{word}" if current else word
+        if text_width(candidate) <= width or not current:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    lines.append(current)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1].rstrip() + "…"
+    cut = []
+    for line in lines:
+        while text_width(line) > width + 1 and len(line) > 1:
+            line = line[:-2] + "…"
+        cut.append(line)
+    return tuple(cut)
+
+
+def _screen_angle(angle: float, rtl: bool) -> float:
+    return (-angle if rtl else angle) % 360
+
+
+def radial_label(radius: float, angle: float, lines: tuple[str, ...], rtl: bool,
+                 anchor_outward: bool = True) -> Label:
+    """Text along the radius, kept upright: on the left half it is turned by 180°."""
+    screen = _screen_angle(angle, rtl)
+    x, y = polar(radius, angle, rtl)
+    right_half = screen < 180
+    rotate = screen - 90 if right_half else screen + 90
+    # Outward is "start" on the right half and "end" on the left; right-to-left text
+    # swaps which end is the start.
+    outward = "start" if right_half != rtl else "end"
+    anchor = outward if anchor_outward else "middle"
+    return Label(x=round(x, 2), y=round(y, 2), rotate=round(rotate % 360, 2), anchor=anchor,
+                 lines=lines)
+
+
+def _category_lines(text: str, room: float, width: int) -> tuple[str, ...]:
+    # Two lines need about two text heights across the slice; a thin slice gets one
+    # longer line, so neighbouring labels never run into each other.
+    if room >= 40:
+        return wrap(text, width, max_lines=2)
+    return wrap(text, width + 6, max_lines=1)
+
+
+def _fill(band: int | None, status: str | None) -> tuple[str, str]:
+    if status == "no_target":
+        return HATCH_FILL, "no-target"
+    if band in BAND_COLOURS and status in (None, "scored"):
+        return BAND_COLOURS[band], f"band-{band}"
+    return NO_DATA_COLOUR, "no-data"
+
+
+def _percent_text(percent: float | None) -> str:
+    return "–" if percent is None else f"{round(percent):d} %"
+
+
+def build_wheel(dimensions: Sequence[Mapping[str, Any]], *, rtl: bool = False,
+                radii: Radii | None = None, label_width: int = 20) -> Wheel:
+    """Lay out dimensions → categories → items around the circle, each item one equal slice.
+
+    `dimensions`: [{id, label, percent, band, categories: [{id, label, percent, band,
+    items: [{id, label, band, status}]}]}]. A category without items still gets one slice.
+    """
+    radii = radii or Radii()
+    slots = sum(max(1, len(c.get("items") or ())) for d in dimensions
+                for c in d.get("categories") or ())
+    if slots == 0:
+        raise ValueError("the wheel needs at least one category")
+    step = 360.0 / slots
+    dim_segments: list[Segment] = []
+    cat_segments: list[Segment] = []
+    item_segments: list[Segment] = []
+    cursor = 0.0
+    for dimension in dimensions:
+        dim_start = cursor
+        for category in dimension.get("categories") or ():
+            cat_start = cursor
+            items = list(category.get("items") or ())
+            for item in items:
+                fill, css = _fill(item.get("band"), item.get("status"))
+                middle = cursor + step / 2
+                item_segments.append(Segment(
+                    id=str(item["id"]), ring="item", title=str(item.get("label", item["id"])),
+                    start=round(cursor, 6), end=round(cursor + step, 6),
+                    inner=radii.category, outer=radii.item,
+                    path=arc_path(radii.category, radii.item, cursor, cursor + step, rtl),
+                    fill=fill, css_class=css, band=item.get("band"), status=item.get("status"),
+                    percent=item.get("percent"),
+                    label=radial_label((radii.category + radii.item) / 2, middle, (), rtl,
+                                       anchor_outward=False),
+                    extra={k: v for k, v in item.items()
+                           if k not in ("id", "label", "band", "status", "percent")},
+                ))
+                cursor += step
+            if not items:
+                cursor += step
+            middle = (cat_start + cursor) / 2
+            fill, css = _fill(category.get("band"), None)
+            label_text = str(category.get("label", category["id"]))
+            cat_segments.append(Segment(
+                id=str(category["id"]), ring="category", title=label_text,
+                start=round(cat_start, 6), end=round(cursor, 6),
+                inner=radii.dimension, outer=radii.category,
+                path=arc_path(radii.dimension, radii.category, cat_start, cursor, rtl),
+                fill=fill, css_class=css, band=category.get("band"),
+                percent=category.get("percent"),
+                label=radial_label(radii.label, middle, _category_lines(
+                    label_text, math.radians(cursor - cat_start) * radii.label, label_width),
+                    rtl),
+                value_label=radial_label((radii.dimension + radii.category) / 2, middle,
+                                         (_percent_text(category.get("percent")),), rtl,
+                                         anchor_outward=False),
+            ))
+        middle = (dim_start + cursor) / 2
+        x, y = polar((radii.hole + radii.dimension) / 2, middle, rtl)
+        label_text = str(dimension.get("label", dimension["id"]))
+        fill, css = _fill(dimension.get("band"), None)
+        dim_segments.append(Segment(
+            id=str(dimension["id"]), ring="dimension", title=label_text,
+            start=round(dim_start, 6), end=round(cursor, 6),
+            inner=radii.hole, outer=radii.dimension,
+            path=arc_path(radii.hole, radii.dimension, dim_start, cursor, rtl),
+            fill=fill, css_class=css, band=dimension.get("band"),
+            percent=dimension.get("percent"),
+            label=Label(x=round(x, 2), y=round(y, 2), rotate=0.0, anchor="middle",
+                        lines=wrap(label_text, 11)),
+            value_label=Label(x=round(x, 2), y=round(y, 2), rotate=0.0, anchor="middle",
+                              lines=(_percent_text(dimension.get("percent")),)),
+        ))
+    size = radii.half_size
+    return Wheel(view_box=f"{_fmt(-size)} {_fmt(-size)} {_fmt(2 * size)} {_fmt(2 * size)}",
+                 radii=radii, rtl=rtl, dimensions=tuple(dim_segments),
+                 categories=tuple(cat_segments), items=tuple(item_segments))

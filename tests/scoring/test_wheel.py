@@ -1,0 +1,112 @@
+"""The wheel's geometry: slices, angles, arcs, labels and right-to-left mirroring."""
+
+import math
+import re
+
+import pytest
+
+from scoring.wheel import HATCH_FILL, NO_DATA_COLOUR, arc_path, build_wheel, polar, wrap
+
+TREE = [
+    {"id": "EC", "label": "Economy", "percent": 75.0, "band": 3, "categories": [
+        {"id": "ict", "label": "ICT Infrastructure", "percent": 100.0, "band": 4, "items": [
+            {"id": "a", "label": "A", "band": 4, "status": "scored"},
+            {"id": "b", "label": "B", "band": None, "status": "no_target"},
+        ]},
+    ]},
+    {"id": "EN", "label": "Environment", "percent": None, "band": None, "categories": [
+        {"id": "air", "label": "Air Quality", "percent": None, "band": None, "items": [
+            {"id": "c", "label": "C <&>", "band": None, "status": "not_reported"},
+            {"id": "d", "label": "D", "band": 1, "status": "scored"},
+        ]},
+    ]},
+]
+
+
+def test_every_item_gets_an_equal_slice_and_rings_nest():
+    wheel = build_wheel(TREE)
+    assert [s.start for s in wheel.items] == [0, 90, 180, 270]
+    assert [(c.start, c.end) for c in wheel.categories] == [(0, 180), (180, 360)]
+    assert [(d.start, d.end) for d in wheel.dimensions] == [(0, 180), (180, 360)]
+    radii = wheel.radii
+    assert radii.hole < radii.dimension < radii.category < radii.item < radii.label
+    assert all(s.inner == radii.category and s.outer == radii.item for s in wheel.items)
+    assert wheel.view_box == "-500 -500 1000 1000"
+
+
+def test_fills_follow_band_and_status():
+    wheel = build_wheel(TREE)
+    fills = {s.id: (s.fill, s.css_class) for s in wheel.items}
+    assert fills["a"] == ("#2e9d4a", "band-4")
+    assert fills["b"] == (HATCH_FILL, "no-target")
+    assert fills["c"] == (NO_DATA_COLOUR, "no-data")
+    assert fills["d"][1] == "band-1"
+    assert wheel.categories[1].css_class == "no-data"
+
+
+def test_polar_zero_is_top_and_clockwise():
+    x, y = polar(100, 0)
+    assert (round(x, 6), round(y, 6)) == (0, -100)
+    x, y = polar(100, 90)
+    assert (round(x, 6), round(y, 6)) == (100, 0)
+    x, y = polar(100, 90, rtl=True)  # mirrored: counter-clockwise
+    assert (round(x, 6), round(y, 6)) == (-100, 0)
+
+
+def _numbers(path):
+    return [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", path)]
+
+
+def test_arc_path_points_lie_on_their_circles():
+    path = arc_path(50, 100, 10, 80)
+    assert path.startswith("M ") and path.endswith("Z")
+    points = re.findall(r"(-?\d+(?:\.\d+)?) (-?\d+(?:\.\d+)?)(?= [ALZ]|$| Z)", path)
+    radii = {round(math.hypot(float(x), float(y))) for x, y in points}
+    assert radii <= {50, 100}
+    assert " 0 0 1 " in path and " 0 0 0 " in path  # outer clockwise, inner back
+
+
+def test_full_circle_segment_still_draws():
+    path = arc_path(0, 100, 0, 360)
+    assert path.count("A ") == 2 and "NaN" not in path
+
+
+def test_rtl_mirrors_paths_and_flips_anchors():
+    ltr, rtl = build_wheel(TREE), build_wheel(TREE, rtl=True)
+    for left, right in zip(ltr.items, rtl.items, strict=True):
+        lx, rx = _numbers(left.path), _numbers(right.path)
+        assert len(lx) == len(rx)
+    first_ltr, first_rtl = ltr.categories[0].label, rtl.categories[0].label
+    assert first_ltr.x == pytest.approx(-first_rtl.x) and first_ltr.y == pytest.approx(first_rtl.y)
+    # same outward direction, but the start of right-to-left text is its right end
+    assert first_ltr.anchor == "start" and first_rtl.anchor == "start"
+    assert ltr.categories[1].label.anchor == "end"
+
+
+def test_labels_on_the_left_half_are_turned_upright():
+    wheel = build_wheel(TREE)
+    right, left = wheel.categories
+    assert -90 <= ((right.label.rotate + 180) % 360) - 180 <= 90
+    assert -90 <= ((left.label.rotate + 180) % 360) - 180 <= 90
+
+
+def test_wrap_keeps_labels_short():
+    assert wrap("ICT Infrastructure", 24) == ("ICT Infrastructure",)
+    assert wrap("Public Space and Nature and Much More Words Here", 12) == (
+        "Public Space", "and Nature…")
+    assert wrap("信息和通信技术基础设施", 8) == ("信息和通", "信技术基…")
+    assert wrap("", 10) == ()
+    assert all(len(line) <= 13 for line in wrap("Supercalifragilisticexpialidocious", 12))
+
+
+def test_dimension_label_carries_percent():
+    wheel = build_wheel(TREE)
+    assert wheel.dimensions[0].label.lines == ("Economy",)
+    assert wheel.dimensions[0].value_label.lines == ("75 %",)
+    assert wheel.dimensions[1].value_label.lines == ("–",)
+    assert wheel.categories[0].value_label.lines == ("100 %",)
+
+
+def test_empty_tree_is_refused():
+    with pytest.raises(ValueError):
+        build_wheel([])
