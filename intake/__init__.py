@@ -64,6 +64,7 @@ def register_security(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from intake.api import bp as api_bp
+    from intake.bot import bp as bot_bp
     from intake.letters import bp as letters_bp
     from intake.main import bp as main_bp
     from intake.services import mail as _mail_jobs  # noqa: F401  (registers the mail job)
@@ -73,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(bot_bp)
     app.register_blueprint(letters_bp)
     app.register_blueprint(wizard_bp)
     app.register_blueprint(snapshot_bp)

@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Each resource module adds its routes to `bp` when imported.
-from intake.api import catalog, fee, health  # noqa: E402,F401
+from intake.api import catalog, conversations, fee, health  # noqa: E402,F401

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from intake.models.city import City, ProgrammeStage
+from intake.models.conversation import Conversation
 from intake.models.job import JobRecord, JobState
 from intake.models.letter import Letter
 from intake.models.score import CategoryScore
@@ -11,6 +12,7 @@ __all__ = [
     "CategoryScore",
     "CategoryState",
     "City",
+    "Conversation",
     "DataValue",
     "EvidenceFile",
     "JobRecord",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 19:06:20.786314
+Create Date: 2026-11-28 19:07:14.326973
 
 """
 from alembic import op
@@ -97,6 +97,22 @@ def upgrade():
     )
     with op.batch_alter_table('category_state', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_category_state_city_id'), ['city_id'], unique=False)
+
+    op.create_table('conversation',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('locale', sa.String(length=8), nullable=False),
+    sa.Column('state', sa.JSON(), nullable=False),
+    sa.Column('transcript', sa.JSON(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=True),
+    sa.Column('result', sa.JSON(), nullable=True),
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'], name=op.f('fk_conversation_city_id_city'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_conversation'))
+    )
+    with op.batch_alter_table('conversation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_conversation_city_id'), ['city_id'], unique=False)
 
     op.create_table('data_value',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -219,6 +235,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_data_value_city_id'))
 
     op.drop_table('data_value')
+    with op.batch_alter_table('conversation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_conversation_city_id'))
+
+    op.drop_table('conversation')
     with op.batch_alter_table('category_state', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_category_state_city_id'))
 

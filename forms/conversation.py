@@ -1,0 +1,431 @@
+"""The intake dialogue: a script of slots (data/script.json) driven by two pure functions.
+
+`start(locale)` and `answer(state, text)` return a new JSON-able state and the next Turn;
+nothing here touches a database or a web request. The fee comes in through `quote`, a
+callable (population, economy, package) -> object with `.amount`, passed by the portal.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from babel.numbers import format_decimal
+
+from forms import parsing
+
+STATE_VERSION = 1
+MAX_HISTORY = 50
+Quote = Callable[[int, str, str], Any]
+
+
+@dataclass(frozen=True)
+class Slot:
+    name: str
+    parser: str
+    options: tuple[str, ...] = ()
+    min_length: int = 1
+    max_length: int = 200
+    minimum: int | None = None
+    maximum: int | None = None
+    multiline: bool = False
+    clears: tuple[str, ...] = ()
+    suggest: str | None = None
+    summary: bool = False
+
+
+def _load_script() -> tuple[Slot, ...]:
+    script = parsing.load_data("script.json")
+    slots = []
+    for entry in script["slots"]:
+        slots.append(Slot(
+            name=entry["name"], parser=entry["parser"], options=tuple(entry.get("options", ())),
+            min_length=entry.get("min_length", 1), max_length=entry.get("max_length", 200),
+            minimum=entry.get("min"), maximum=entry.get("max"),
+            multiline=entry.get("multiline", False), clears=tuple(entry.get("clears", ())),
+            suggest=entry.get("suggest"), summary=entry.get("summary", False),
+        ))
+    return tuple(slots)
+
+
+SCRIPT: tuple[Slot, ...] = _load_script()
+SLOTS: dict[str, Slot] = {slot.name: slot for slot in SCRIPT}
+SLOT_NAMES: tuple[str, ...] = tuple(slot.name for slot in SCRIPT)
+ANSWER_SLOTS: tuple[str, ...] = tuple(name for name in SLOT_NAMES if name != "confirm")
+LANGUAGES = parsing.LANGUAGES
+
+
+@dataclass(frozen=True)
+class Turn:
+    slot: str
+    text: str
+    choices: list[dict] = field(default_factory=list)
+    error: str | None = None
+    done: bool = False
+
+    def as_dict(self) -> dict:
+        return {"slot": self.slot, "text": self.text, "choices": list(self.choices),
+                "error": self.error, "done": self.done}
+
+
+# ---------------------------------------------------------------------------- text
+def language_code(locale: str | None) -> str:
+    code = (locale or "en").replace("_", "-").split("-")[0].lower()
+    return code if code in LANGUAGES else "en"
+
+
+def text_for(language: str, key: str, **values: Any) -> str:
+    table = parsing.load_data("text.json")
+    template = table[language].get(key) or table["en"][key]
+    return template.format(**values) if values else template
+
+
+def _number(value: int, language: str) -> str:
+    return format_decimal(value, locale=language)
+
+
+def display_value(slot: str, value: Any, language: str) -> str:
+    """An answer as the summary shows it, in the conversation's language."""
+    if slot == "country":
+        return parsing.country_name(value, language)
+    if slot == "population":
+        return _number(value, language)
+    if slot in ("economy", "package"):
+        return text_for(language, f"choice.{slot}.{value}")
+    return str(value)
+
+
+def _placeholders(state: dict) -> dict[str, str]:
+    language, answers = state["locale"], state["answers"]
+    country = answers.get("country")
+    return {
+        "city": answers.get("city_name") or text_for(language, "placeholder.city"),
+        "country": (parsing.country_name(country, language) if country
+                    else text_for(language, "placeholder.country")),
+        "focal_point": (answers.get("focal_point_name")
+                        or text_for(language, "placeholder.focal_point")),
+        "representative": (answers.get("representative_name")
+                           or text_for(language, "placeholder.representative")),
+    }
+
+
+# ---------------------------------------------------------------------------- state
+def new_state(locale: str | None) -> dict:
+    return {"version": STATE_VERSION, "locale": language_code(locale), "answers": {},
+            "current": SLOT_NAMES[0], "history": [], "done": False}
+
+
+def is_complete(state: dict) -> bool:
+    return all(name in state["answers"] for name in ANSWER_SLOTS)
+
+
+def _next_slot(state: dict) -> str:
+    for name in ANSWER_SLOTS:
+        if name not in state["answers"]:
+            return name
+    return "confirm"
+
+
+def _suggestion(state: dict) -> tuple[str, str] | None:
+    return parsing.suggest_economy(state["answers"].get("country"))
+
+
+def _choices(state: dict, slot: Slot) -> list[dict]:
+    language = state["locale"]
+    if slot.name == "economy":
+        values = list(slot.options)
+        suggestion = _suggestion(state)
+        if suggestion:
+            values.sort(key=lambda value: value != suggestion[0])
+        choices = []
+        for value in values:
+            label = text_for(language, f"choice.economy.{value}")
+            if suggestion and value == suggestion[0]:
+                label = text_for(language, "suggested", label=label)
+            choices.append({"value": value, "label": label})
+        return choices
+    if slot.parser == "choice":
+        return [{"value": value, "label": text_for(language, f"choice.{slot.name}.{value}")}
+                for value in slot.options]
+    if slot.name == "confirm":
+        return [{"value": "yes", "label": text_for(language, "confirm_yes")},
+                *_change_choices(state)]
+    return []
+
+
+def _change_choices(state: dict) -> list[dict]:
+    language = state["locale"]
+    return [{"value": f"change {name}",
+             "label": text_for(language, "change_item", item=text_for(language, f"slot.{name}"))}
+            for name in ANSWER_SLOTS if name in state["answers"]]
+
+
+# ---------------------------------------------------------------------------- summary
+def summary_lines(state: dict, quote: Quote | None = None) -> list[str]:
+    """Everything answered, one line each, then the fee with its band logic."""
+    language, answers = state["locale"], state["answers"]
+    lines = [text_for(language, "summary.title")]
+    for name in ANSWER_SLOTS:
+        if name in answers:
+            label = text_for(language, f"slot.{name}")
+            value = display_value(name, answers[name], language)
+            lines.append("• " + text_for(language, "summary.line", label=label, value=value))
+    fee = fee_sentence(state, quote)
+    if fee:
+        lines.append(fee)
+    return lines
+
+
+def fee_sentence(state: dict, quote: Quote | None) -> str | None:
+    language, answers = state["locale"], state["answers"]
+    needed = ("population", "economy", "package")
+    if quote is None or not all(key in answers for key in needed):
+        return None
+    try:
+        fee = quote(answers["population"], answers["economy"], answers["package"])
+    except ValueError:
+        return None
+    amount = format_decimal(fee.amount, locale=language)
+    if answers["package"] == "case_study":
+        return text_for(language, "summary.fee_case_study", amount=amount)
+    return text_for(language, "summary.fee_verification",
+                    population=_number(answers["population"], language),
+                    economy_phrase=text_for(language, f"economy_phrase.{answers['economy']}"),
+                    amount=amount)
+
+
+# ---------------------------------------------------------------------------- turns
+def render(state: dict, *, quote: Quote | None = None, error: str | None = None,
+           notes: tuple[str, ...] = (), choices: list[dict] | None = None) -> Turn:
+    """The current question as a Turn (pure: the state is not changed)."""
+    language = state["locale"]
+    if state.get("done"):
+        return Turn(slot="confirm", text=text_for(language, "done_again"), done=True)
+    slot = SLOTS[state["current"]]
+    values = _placeholders(state)
+    parts = list(notes)
+    if slot.name == "confirm":
+        parts.append("\n".join(summary_lines(state, quote)))
+        parts.append(text_for(language, "prompt.confirm"))
+    elif slot.name == "economy" and _suggestion(state):
+        group = _suggestion(state)[1]
+        parts.append(text_for(language, "prompt.economy_suggested",
+                              economy_group=text_for(language, f"economy_group.{group}"),
+                              **values))
+    else:
+        parts.append(text_for(language, f"prompt.{slot.name}", **values))
+    if slot.name in state["answers"]:
+        current = display_value(slot.name, state["answers"][slot.name], language)
+        parts.append(text_for(language, "current_answer", value=current))
+    return Turn(slot=slot.name, text="\n\n".join(parts),
+                choices=_choices(state, slot) if choices is None else choices, error=error)
+
+
+def start(locale: str | None) -> tuple[dict, Turn]:
+    state = new_state(locale)
+    return state, render(state, notes=(text_for(state["locale"], "intro"),))
+
+
+# ---------------------------------------------------------------------------- parsers
+@dataclass(frozen=True)
+class Parsed:
+    ok: bool
+    value: Any = None
+    error: str | None = None
+    choices: list[dict] | None = None
+
+
+def _fail(state: dict, key: str, choices: list[dict] | None = None, **values: Any) -> Parsed:
+    return Parsed(False, error=text_for(state["locale"], key, **values), choices=choices)
+
+
+def _parse_text(slot: Slot, text: str, state: dict) -> Parsed:
+    value = parsing.sanitize(text, multiline=slot.multiline)
+    if len(value) > slot.max_length:
+        return _fail(state, "error.too_long", max=slot.max_length)
+    if len(value) < slot.min_length:
+        return _fail(state, "error.too_short")
+    return Parsed(True, value)
+
+
+def _parse_population(slot: Slot, text: str, state: dict) -> Parsed:
+    value = parsing.parse_number(text)
+    if value is None:
+        return _fail(state, "error.number")
+    low, high = slot.minimum or 1, slot.maximum or 10**9
+    if not low <= value <= high:
+        language = state["locale"]
+        return _fail(state, "error.number_range", min=_number(low, language),
+                     max=_number(high, language))
+    return Parsed(True, value)
+
+
+def _parse_country(slot: Slot, text: str, state: dict) -> Parsed:
+    language = state["locale"]
+    found = parsing.find_country(text, language)
+    if found.code:
+        return Parsed(True, found.code)
+    if found.candidates:
+        choices = [{"value": code, "label": parsing.country_name(code, language)}
+                   for code in found.candidates]
+        return _fail(state, "error.country_ambiguous", choices=choices)
+    return _fail(state, "error.country")
+
+
+def _parse_choice(slot: Slot, text: str, state: dict) -> Parsed:
+    language = state["locale"]
+    shown = _choices(state, slot)
+    options = []
+    for choice in shown:
+        labels = {lang: text_for(lang, f"choice.{slot.name}.{choice['value']}")
+                  for lang in LANGUAGES}
+        options.append((choice["value"],
+                        [choice["label"], *parsing.choice_names(slot.name, choice["value"],
+                                                                labels)]))
+    value = parsing.match_choice(text, options, language)
+    if value is None and slot.name == "economy" and _suggestion(state):
+        # "Yes" accepts the suggested classification, "no" takes the other one.
+        verdict = parsing.parse_yes_no(text, language)
+        if verdict is not None:
+            suggested = _suggestion(state)[0]
+            value = suggested if verdict else next(v for v in slot.options if v != suggested)
+    if value is None:
+        return _fail(state, "error.choice")
+    return Parsed(True, value)
+
+
+def _parse_email(slot: Slot, text: str, state: dict) -> Parsed:
+    value = parsing.parse_email(text)
+    if value is None:
+        return _fail(state, "error.email")
+    return Parsed(True, value)
+
+
+def _parse_confirm(slot: Slot, text: str, state: dict) -> Parsed:
+    verdict = parsing.parse_yes_no(text, state["locale"])
+    if verdict is None:
+        named = parsing.match_slot(text)
+        if named and named != "confirm":
+            return Parsed(True, ("change", named))
+        return _fail(state, "error.confirm")
+    return Parsed(True, verdict)
+
+
+PARSERS: dict[str, Callable[[Slot, str, dict], Parsed]] = {
+    "text": _parse_text,
+    "population": _parse_population,
+    "country": _parse_country,
+    "choice": _parse_choice,
+    "email": _parse_email,
+    "confirm": _parse_confirm,
+}
+
+
+# ---------------------------------------------------------------------------- commands
+def _remember(state: dict, name: str) -> None:
+    history = state["history"]
+    if not history or history[-1] != name:
+        history.append(name)
+    del history[:-MAX_HISTORY]
+
+
+def _command(state: dict, command: parsing.Command, quote: Quote | None) -> tuple[dict, Turn]:
+    language = state["locale"]
+    if command.kind == "restart":
+        fresh = new_state(language)
+        return fresh, render(fresh, quote=quote, notes=(text_for(language, "restarted"),))
+    if command.kind == "help":
+        return state, render(state, quote=quote, notes=(text_for(language, "help"),))
+    if command.kind == "back":
+        if not state["history"]:
+            return state, render(state, quote=quote, notes=(text_for(language, "back_first"),))
+        state["current"] = state["history"].pop()
+        return state, render(state, quote=quote)
+    return _change(state, command.slot, quote)
+
+
+def _change(state: dict, name: str | None, quote: Quote | None) -> tuple[dict, Turn]:
+    language = state["locale"]
+    if name is None or name == "confirm":
+        options = _change_choices(state)
+        if name is None and options:
+            return state, render(state, quote=quote, notes=(text_for(language, "change_which"),),
+                                 choices=options + _choices(state, SLOTS[state["current"]]))
+        return state, render(state, quote=quote)
+    if name == state["current"]:
+        return state, render(state, quote=quote)
+    if name not in state["answers"]:
+        return state, render(state, quote=quote,
+                             notes=(text_for(language, "change_not_yet"),))
+    _remember(state, state["current"])
+    state["current"] = name
+    return state, render(state, quote=quote)
+
+
+# ---------------------------------------------------------------------------- answering
+def _valid_state(state: Any) -> bool:
+    return (isinstance(state, dict) and state.get("version") == STATE_VERSION
+            and isinstance(state.get("answers"), dict) and state.get("current") in SLOTS
+            and isinstance(state.get("history"), list) and state.get("locale") in LANGUAGES)
+
+
+def answer(state: dict, text: str, *, quote: Quote | None = None) -> tuple[dict, Turn]:
+    """Apply one message to the conversation; returns the new state and what to say next."""
+    if not _valid_state(state):
+        state = new_state(state.get("locale") if isinstance(state, dict) else None)
+    state = copy.deepcopy(state)
+    language = state["locale"]
+    if state.get("done"):
+        return state, render(state)
+    slot = SLOTS[state["current"]]
+    text = parsing.sanitize(text, multiline=slot.multiline) if isinstance(text, str) else ""
+    command = parsing.parse_command(text, language)
+    if command:
+        return _command(state, command, quote)
+    if not text:
+        return state, render(state, quote=quote, error=text_for(language, "error.empty"))
+    parsed = PARSERS[slot.parser](slot, text, state)
+    if not parsed.ok:
+        # Only when the text is not an answer do near-misses count as commands ("bakc").
+        command = parsing.parse_command(text, language, fuzzy=True)
+        if command:
+            return _command(state, command, quote)
+        return state, render(state, quote=quote, error=parsed.error, choices=parsed.choices)
+    if slot.name == "confirm":
+        return _confirm(state, parsed.value, quote)
+    previous = state["answers"].get(slot.name)
+    state["answers"][slot.name] = parsed.value
+    if previous is not None and previous != parsed.value:
+        for dependent in slot.clears:
+            state["answers"].pop(dependent, None)
+    _remember(state, slot.name)
+    state["current"] = _next_slot(state)
+    return state, render(state, quote=quote)
+
+
+def _confirm(state: dict, verdict: Any, quote: Quote | None) -> tuple[dict, Turn]:
+    language = state["locale"]
+    if isinstance(verdict, tuple):
+        return _change(state, verdict[1], quote)
+    if not is_complete(state):
+        state["current"] = _next_slot(state)
+        return state, render(state, quote=quote)
+    if verdict:
+        state["done"] = True
+        return state, Turn(slot="confirm", text=text_for(language, "done"), done=True)
+    return state, render(state, quote=quote, error=text_for(language, "change_which"),
+                         choices=_change_choices(state))
+
+
+def with_locale(state: dict, locale: str | None) -> dict:
+    """The same conversation, asked from now on in another of the six languages."""
+    changed = copy.deepcopy(state)
+    changed["locale"] = language_code(locale)
+    return changed
+
+
+def answers_for_letter(state: dict) -> dict:
+    """The answers the participation service takes (no internal bookkeeping)."""
+    return {name: state["answers"][name] for name in ANSWER_SLOTS if name in state["answers"]}

@@ -1,0 +1,420 @@
+"""Reading what people type: numbers, yes/no, choices, countries, e-mails and commands."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+LANGUAGES = ("en", "fr", "es", "ar", "zh", "ru")
+
+# Codes in CLDR's territory list that are not places a city can be in.
+NOT_COUNTRIES = {"CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"}
+
+
+@cache
+def load_data(name: str) -> dict:
+    with open(DATA_DIR / name, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def words() -> dict:
+    return load_data("words.json")
+
+
+# ---------------------------------------------------------------------------- text hygiene
+def sanitize(text: object, *, multiline: bool = False) -> str:
+    """Drop what no database or page can hold (NUL, lone surrogates, control characters)."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cs":
+            continue
+        if category == "Cc" and char not in "\n\t":
+            continue
+        kept.append(char)
+    cleaned = unicodedata.normalize("NFC", "".join(kept)).replace("\u200b", "").replace(
+        "\ufeff", "")
+    if not any(unicodedata.category(c)[0] not in "ZC" for c in cleaned):
+        return ""  # only spaces and invisible marks: no answer at all
+    if multiline:
+        lines = [" ".join(line.split()) for line in cleaned.splitlines()]
+        cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    else:
+        cleaned = " ".join(cleaned.split())
+    return cleaned.strip()
+
+
+_ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه",
+                                 "ـ": ""})
+
+
+def normalize(text: str) -> str:
+    """Fold case, accents, Arabic letter variants and punctuation, for matching words."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.translate(_ARABIC_LETTERS)
+    out = []
+    for char in text:
+        category = unicodedata.category(char)
+        out.append(" " if category[0] in "PSZC" else char)
+    return " ".join("".join(out).split())
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u3400" <= c <= "\u9fff" for c in text)
+
+
+def _phrases(table: dict[str, list[str]], languages=LANGUAGES) -> list[str]:
+    found = []
+    for language in languages:
+        found.extend(normalize(p) for p in table.get(language, []))
+    return [p for p in found if p]
+
+
+@cache
+def vocabulary(kind: str, languages: tuple[str, ...] = LANGUAGES) -> tuple[str, ...]:
+    """The normalized phrases of one kind (yes, no, back, …) in the given languages."""
+    return tuple(_phrases(words()[kind], languages))
+
+
+# ---------------------------------------------------------------------------- numbers
+_DIGITS = str.maketrans({
+    **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic
+    **{chr(0x06F0 + i): str(i) for i in range(10)},  # Extended Arabic-Indic (Persian, Urdu)
+    "\u066b": ".",  # Arabic decimal separator
+    "\u066c": ",",  # Arabic thousands separator
+    "\u060c": ",",  # Arabic comma
+})
+
+# Multiplier words, longest first so "millones" wins over "mil".
+_MULTIPLIERS: list[tuple[str, int]] = sorted([
+    ("k", 1_000), ("thousand", 1_000), ("thousands", 1_000), ("mil", 1_000), ("mille", 1_000),
+    ("tys", 1_000), ("тыс", 1_000), ("тысяч", 1_000), ("тысячи", 1_000), ("тысяча", 1_000),
+    ("千", 1_000), ("ألف", 1_000), ("الف", 1_000), ("آلاف", 1_000), ("الاف", 1_000),
+    ("万", 10_000), ("萬", 10_000),
+    ("m", 1_000_000), ("mn", 1_000_000), ("mln", 1_000_000), ("mio", 1_000_000),
+    ("million", 1_000_000), ("millions", 1_000_000), ("millón", 1_000_000),
+    ("millon", 1_000_000), ("millones", 1_000_000), ("млн", 1_000_000),
+    ("миллион", 1_000_000), ("миллиона", 1_000_000), ("миллионов", 1_000_000),
+    ("مليون", 1_000_000), ("ملايين", 1_000_000), ("百万", 1_000_000),
+    ("亿", 100_000_000), ("億", 100_000_000),
+], key=lambda item: -len(item[0]))
+_MULTIPLIER_VALUE = dict(_MULTIPLIERS)
+_SEPARATORS = " \u00a0\u202f\u2009'’.,"
+# A Latin, Cyrillic or Arabic multiplier must end its word ("250 m", not "250 men"); a
+# Chinese one may be followed by more text ("120万人"). Possessive digits: no backtracking
+# into "12" + "0".
+_NUMBER_RE = re.compile(
+    r"(?P<num>\d++(?:[" + _SEPARATORS + r"]\d++)*+)\s*(?P<mult>"
+    + "|".join(re.escape(word) + ("" if _is_cjk(word) else r"(?![^\W\d_])")
+               for word, _ in _MULTIPLIERS)
+    + r")?",
+)
+_BARE_MILLION_RE = re.compile(
+    r"(?:^|\s)(?:a|one|un|une|uno|один|واحد)?\s*(million|millon|millón|миллион|مليون)(?:\s|$)"
+)
+
+
+def _to_decimal(raw: str, has_multiplier: bool) -> Decimal | None:
+    groups = re.split(r"[ \u00a0\u202f\u2009'’]", raw)
+    # Space and apostrophe only ever separate thousands: "250 000", "250'000".
+    if len(groups) > 1 and not all(len(re.sub(r"[.,]", "", g)) >= 3 for g in groups[1:]):
+        groups = groups[:1]
+    number = "".join(groups)
+    dots, commas = number.count("."), number.count(",")
+    if dots and commas:
+        decimal_mark = "." if number.rfind(".") > number.rfind(",") else ","
+        grouping = "," if decimal_mark == "." else "."
+        whole, _, fraction = number.rpartition(decimal_mark)
+        if decimal_mark in whole:
+            return None
+        number = whole.replace(grouping, "") + "." + fraction
+    elif dots + commas:
+        mark = "." if dots else ","
+        parts = number.split(mark)
+        if len(parts) > 2:
+            if not all(len(p) == 3 for p in parts[1:]):
+                return None
+            number = "".join(parts)
+        elif len(parts[1]) == 3 and not has_multiplier and parts[0] not in ("0", ""):
+            number = "".join(parts)  # "250,000" or "250.000": a thousands separator
+        else:
+            number = parts[0] + "." + parts[1]  # "1,2 millions", "1.5"
+    try:
+        return Decimal(number)
+    except InvalidOperation:
+        return None
+
+
+def parse_number(text: str) -> int | None:
+    """A whole number from "250 000", "1,2 millions", "120万", "٢٥٠٠٠٠" … or None."""
+    prepared = unicodedata.normalize("NFKC", sanitize(text)).translate(_DIGITS).casefold()
+    match = _NUMBER_RE.search(prepared)
+    if match is None:
+        bare = _BARE_MILLION_RE.search(prepared)
+        if bare or "一百万" in prepared:
+            return 1_000_000
+        return None
+    multiplier_word = match.group("mult")
+    value = _to_decimal(match.group("num"), bool(multiplier_word))
+    if value is None:
+        return None
+    if multiplier_word:
+        value *= _MULTIPLIER_VALUE[multiplier_word]
+    try:
+        return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+    except (InvalidOperation, OverflowError):
+        return None
+
+
+# ---------------------------------------------------------------------------- yes / no, choices
+def _best_phrase(text: str, phrases: list[str]) -> str | None:
+    """The longest phrase the text is, starts with, or (for CJK) begins with."""
+    if text in phrases:
+        return text
+    best = None
+    for phrase in phrases:
+        starts = text.startswith(phrase + " ") or (_is_cjk(phrase) and text.startswith(phrase))
+        if starts and (best is None or len(phrase) > len(best)):
+            best = phrase
+    return best
+
+
+def _fuzzy(text: str, phrases: list[str], cutoff: float) -> str | None:
+    if len(text) < 3:
+        return None
+    found = difflib.get_close_matches(text, phrases, n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+def parse_yes_no(text: str, language: str = "en") -> bool | None:
+    """True for yes, False for no (any of the six languages, small typos forgiven), else None."""
+    n = normalize(sanitize(text))
+    if not n:
+        return None
+    yes_hit, no_hit = _best_phrase(n, vocabulary("yes")), _best_phrase(n, vocabulary("no"))
+    if yes_hit or no_hit:
+        return len(yes_hit or "") >= len(no_hit or "")
+    local = (language, "en")
+    yes_local, no_local = vocabulary("yes", local), vocabulary("no", local)
+    # Short words: one swapped pair of letters ("yse", "oiu") still scores two thirds.
+    hit = _fuzzy(n, [*yes_local, *no_local], 0.66)
+    if hit:
+        return hit in yes_local
+    return None
+
+
+def match_choice(text: str, options: list[tuple[str, list[str]]],
+                 language: str = "en") -> str | None:
+    """Which option the text names: by number, value, label or alias; typos forgiven."""
+    n = normalize(sanitize(text))
+    if not n:
+        return None
+    if n.isdigit() and 1 <= int(n) <= len(options):
+        return options[int(n) - 1][0]
+    table: dict[str, str] = {}
+    for value, names in options:
+        for name in [value, *names]:
+            key = normalize(name)
+            if key:
+                table.setdefault(key, value)
+    if n in table:
+        return table[n]
+    # "I would like the case study please": the longest name mentioned wins.
+    mentioned = [k for k in table if re.search(r"(?:^|\s)" + re.escape(k) + r"(?:\s|$)", n)
+                 or (_is_cjk(k) and k in n)]
+    if mentioned:
+        return table[max(mentioned, key=len)]
+    hit = _fuzzy(n, list(table), 0.75)
+    return table[hit] if hit else None
+
+
+def choice_names(slot: str, value: str, labels: dict[str, str]) -> list[str]:
+    """Every way of naming a choice: its aliases in all languages and its labels."""
+    aliases = words()["choices"].get(slot, {}).get(value, {})
+    names: list[str] = list(labels.values())
+    for language in LANGUAGES:
+        names.extend(aliases.get(language, []))
+    return names
+
+
+# ---------------------------------------------------------------------------- commands
+@dataclass(frozen=True)
+class Command:
+    kind: str  # back, restart, help, change
+    slot: str | None = None
+
+
+@cache
+def _slot_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for slot, per_language in words()["slots"].items():
+        table[normalize(slot)] = slot
+        for phrase in _phrases(per_language):
+            table.setdefault(phrase, slot)
+    return table
+
+
+def _strip_fillers(text: str) -> str:
+    fillers = set(vocabulary("fillers"))
+    tokens = text.split()
+    while tokens and tokens[0] in fillers:
+        tokens.pop(0)
+    while tokens and tokens[-1] in fillers:
+        tokens.pop()
+    return " ".join(tokens)
+
+
+def match_slot(text: str) -> str | None:
+    """Which item of the conversation the words name ("the population", "城市名称" …)."""
+    n = _strip_fillers(normalize(text))
+    if not n:
+        return None
+    table = _slot_table()
+    if n in table:
+        return table[n]
+    hit = _fuzzy(n, list(table), 0.8)
+    return table[hit] if hit else None
+
+
+def parse_command(text: str, language: str = "en", *, fuzzy: bool = False) -> Command | None:
+    """back / restart / help / change <slot>, in any of the six languages."""
+    stripped = sanitize(text)
+    if stripped in ("?", "？", "؟"):
+        return Command("help")
+    n = normalize(stripped)
+    if not n:
+        return None
+    for kind in ("back", "restart", "help"):
+        if n in vocabulary(kind):
+            return Command(kind)
+    for verb in sorted(vocabulary("change"), key=len, reverse=True):
+        if n == verb:
+            return Command("change")
+        if n.startswith(verb + " ") or (_is_cjk(verb) and n.startswith(verb)):
+            slot = match_slot(n[len(verb):])
+            if slot:
+                return Command("change", slot)
+    if fuzzy and len(n) >= 4:
+        local = (language, "en")
+        for kind in ("back", "restart", "help"):
+            if _fuzzy(n, list(vocabulary(kind, local)), 0.75):
+                return Command(kind)
+        first, _, rest = n.partition(" ")
+        if rest and _fuzzy(first, list(vocabulary("change", local)), 0.75):
+            slot = match_slot(rest)
+            if slot:
+                return Command("change", slot)
+    return None
+
+
+# ---------------------------------------------------------------------------- countries
+@cache
+def _country_codes() -> tuple[str, ...]:
+    territories = Locale("en").territories
+    return tuple(sorted(code for code in territories
+                        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES))
+
+
+@cache
+def _country_index(language: str) -> dict[str, str]:
+    """Normalized name → ISO code, from CLDR names in `language` (all six when "*")."""
+    index: dict[str, str] = {}
+    languages = LANGUAGES if language == "*" else (language,)
+    for lang in languages:
+        territories = Locale(lang).territories
+        for code in _country_codes():
+            name = territories.get(code)
+            if name:
+                index.setdefault(normalize(name), code)
+    if language == "*":
+        for code, aliases in words()["country_aliases"].items():
+            for alias in aliases:
+                index.setdefault(normalize(alias), code)
+    return index
+
+
+def country_name(code: str, language: str) -> str:
+    return Locale(language).territories.get(code, code)
+
+
+@dataclass(frozen=True)
+class CountryMatch:
+    code: str | None
+    candidates: tuple[str, ...] = field(default_factory=tuple)
+
+
+def find_country(text: str, language: str = "en") -> CountryMatch:
+    """The country the text names, in any language; close candidates when unsure."""
+    raw = sanitize(text)
+    n = normalize(raw)
+    if not n:
+        return CountryMatch(None)
+    everything = _country_index("*")
+    if len(raw) == 2 and raw.isascii() and raw.upper() in _country_codes():
+        return CountryMatch(raw.upper())
+    for attempt in (n, _strip_fillers(n)):
+        if attempt in everything:
+            return CountryMatch(everything[attempt])
+    # "Nairobi, Kenya": any run of words that is a country's name.
+    tokens = n.split()
+    mentioned = {everything[" ".join(tokens[i:j])]
+                 for i in range(len(tokens)) for j in range(i + 1, min(len(tokens), i + 6) + 1)
+                 if len(" ".join(tokens[i:j])) >= 4 and " ".join(tokens[i:j]) in everything}
+    if len(mentioned) == 1:
+        return CountryMatch(mentioned.pop())
+    if mentioned:
+        return CountryMatch(None, tuple(sorted(mentioned)[:4]))
+    if len(n) > 60:
+        return CountryMatch(None)
+    local = {**_country_index("en"), **_country_index(language)}
+    close = difflib.get_close_matches(n, list(local), n=8, cutoff=0.7)
+    scored = sorted(((difflib.SequenceMatcher(None, n, name).ratio(), local[name])
+                     for name in close), reverse=True)
+    candidates: list[str] = []
+    for _ratio, code in scored:
+        if code not in candidates and len(candidates) < 4:
+            candidates.append(code)
+    if len(candidates) == 1 and scored[0][0] >= 0.8:
+        return CountryMatch(candidates[0])
+    if candidates and scored[0][0] >= 0.88 and (len(scored) < 2 or scored[1][0] < 0.8):
+        return CountryMatch(scored[0][1])
+    return CountryMatch(None, tuple(candidates))
+
+
+def suggest_economy(code: str | None) -> tuple[str, str] | None:
+    """(fee column, WESP 2024 group) for a country, or None when WESP does not classify it."""
+    if not code:
+        return None
+    wesp = load_data("wesp2024.json")
+    if code in wesp["developed"]:
+        return "developed", "developed"
+    if code in wesp["in_transition"]:
+        return "developing", "in_transition"
+    if code in wesp["not_classified"] or code not in _country_codes():
+        return None
+    return "developing", "developing"
+
+
+# ---------------------------------------------------------------------------- e-mail
+_EMAIL_RE = re.compile(r"^[^@\s<>\"',;()\[\]]+@[^@\s<>\"',;()\[\]]+\.[^@\s<>\"',;()\[\].]{2,}$")
+
+
+def parse_email(text: str) -> str | None:
+    candidate = sanitize(text)
+    candidate = re.sub(r"^mailto:", "", candidate, flags=re.IGNORECASE).strip("<> .")
+    if len(candidate) > 254 or not _EMAIL_RE.match(candidate):
+        return None
+    local, _, domain = candidate.rpartition("@")
+    return f"{local}@{domain.lower()}"

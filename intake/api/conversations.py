@@ -1,0 +1,139 @@
+"""/api/v1/conversations: the intake assistant as JSON, on the same engine as the chat page."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+
+from intake.api import bp
+from intake.extensions import limiter
+from intake.i18n import LANGUAGES, normalise_language
+from intake.services.conversations import (
+    ConversationNotFound,
+    Reply,
+    current_turn,
+    get_conversation,
+    post_message,
+    start_conversation,
+)
+
+MAX_TEXT_BYTES = 10 * 1024
+# The JSON around the text (quotes, escapes, the key) may take some room of its own.
+MAX_BODY_BYTES = 6 * MAX_TEXT_BYTES
+
+
+class _LocaleField(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        language = normalise_language(text)
+        if language is None:
+            raise ValidationError(str(_l("The locale must be one of: %(codes)s.",
+                                         codes=", ".join(LANGUAGES))))
+        return language
+
+
+class StartSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    locale = _LocaleField(load_default="en")
+
+
+class MessageSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    text = fields.String(required=True, validate=validate.Length(max=MAX_TEXT_BYTES),
+                         error_messages={"required": _l("The text is required."),
+                                         "null": _l("The text is required."),
+                                         "invalid": _l("The text must be a string.")})
+    locale = _LocaleField(load_default=None, allow_none=True)
+
+    @validates("text")
+    def _not_too_large(self, value: str, **kwargs) -> None:
+        if len(value.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
+            raise ValidationError(str(_l("The text is longer than 10 kB.")))
+
+
+def _plain(errors):
+    if isinstance(errors, dict):
+        return {str(key): _plain(value) for key, value in errors.items()}
+    if isinstance(errors, list | tuple):
+        return [str(value) for value in errors]
+    return [str(errors)]
+
+
+def _bad_request(message, errors: dict | None = None):
+    body = {"error": {"code": 400, "message": str(message)}}
+    if errors:
+        body["errors"] = _plain(errors)
+    return jsonify(body), 400
+
+
+def _not_found():
+    return jsonify({"error": {"code": 404, "message": str(_l(
+        "There is no conversation with this id."))}}), 404
+
+
+def _load(schema: Schema):
+    """(values, None) or (None, 400 response) for the request's JSON body."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return None, _bad_request(_l("The request body is too large."))
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_BODY_BYTES:
+        return None, _bad_request(_l("The request body is too large."))
+    payload = request.get_json(silent=True) if raw.strip() else {}
+    if not isinstance(payload, dict):
+        return None, _bad_request(_l("The body must be a JSON object."))
+    try:
+        return schema.load(payload), None
+    except ValidationError as error:
+        return None, _bad_request(_l("Some fields are missing or not valid."), error.messages)
+
+
+def _turn_json(turn) -> dict:
+    return {"slot": turn.slot, "text": turn.text, "choices": list(turn.choices),
+            "error": turn.error}
+
+
+def _reply_json(reply: Reply) -> dict:
+    body = {"id": reply.conversation.id, "turn": _turn_json(reply.turn), "done": reply.done}
+    if reply.done:
+        result = reply.conversation.result
+        body["result"] = {"city_id": result["city_id"], "fee": result["fee"],
+                          "letter": result["letter"], "workspace_url": result["workspace_url"]}
+    return body
+
+
+@bp.post("/conversations")
+@limiter.limit("20/minute")
+def create_conversation():
+    values, problem = _load(StartSchema())
+    if problem:
+        return problem
+    reply = start_conversation(values["locale"])
+    return jsonify(_reply_json(reply)), 201
+
+
+@bp.get("/conversations/<conversation_id>")
+def show_conversation(conversation_id: str):
+    conversation = get_conversation(conversation_id)
+    if conversation is None:
+        return _not_found()
+    return jsonify(_reply_json(Reply(conversation, current_turn(conversation))))
+
+
+@bp.post("/conversations/<conversation_id>/messages")
+@limiter.limit("60/minute")
+def post_conversation_message(conversation_id: str):
+    if get_conversation(conversation_id) is None:
+        return _not_found()
+    values, problem = _load(MessageSchema())
+    if problem:
+        return problem
+    try:
+        reply = post_message(conversation_id, values["text"], locale=values.get("locale"))
+    except ConversationNotFound:
+        return _not_found()
+    return jsonify(_reply_json(reply))

@@ -1,0 +1,121 @@
+"""Thin views of the chat page: each turn is a form post; JavaScript only makes it smoother."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import abort, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, TextAreaField
+
+from forms import conversation as engine
+from intake.bot import bp
+from intake.extensions import limiter
+from intake.i18n import current_language
+from intake.letter.money import format_fee
+from intake.services.conversations import (
+    ConversationNotFound,
+    current_turn,
+    get_conversation,
+    post_message,
+    start_conversation,
+)
+
+SESSION_KEY = "conversation_id"
+# More than any slot accepts; the engine explains what is too long, in the user's language.
+MAX_TEXT = 10 * 1024
+MULTILINE_SLOTS = tuple(slot.name for slot in engine.SCRIPT if slot.multiline)
+
+
+class MessageForm(FlaskForm):
+    """One message: typed text, or the value of the quick-reply button pressed."""
+
+    text = TextAreaField(_l("Your answer"))
+    choice = HiddenField()
+
+    def message(self) -> str:
+        pressed = request.form.get("choice")
+        return (pressed if pressed is not None else self.text.data or "")[:MAX_TEXT]
+
+
+class RestartForm(FlaskForm):
+    """Only the CSRF token: starting again is a POST."""
+
+
+@bp.get("")
+def start():
+    """A fresh first question (nothing is stored until the first answer), or resume."""
+    remembered = get_conversation(session.get(SESSION_KEY))
+    if remembered is not None and remembered.result is None:
+        return redirect(url_for("bot.show", conversation_id=remembered.id))
+    _state, turn = engine.start(current_language())
+    transcript = [{"by": "bot", "text": turn.text, "error": None}]
+    return render_template("bot/chat.html", conversation=None, transcript=transcript,
+                           turn=turn, form=MessageForm(), restart_form=RestartForm(),
+                           multiline=turn.slot in MULTILINE_SLOTS,
+                           multiline_slots=" ".join(MULTILINE_SLOTS), result=None)
+
+
+@bp.post("")
+@limiter.limit("20/minute")
+def begin():
+    form = MessageForm()
+    form.validate_on_submit()  # CSRF is checked globally; the text is the engine's job
+    reply = start_conversation(current_language())
+    text = form.message()
+    if text.strip():
+        reply = post_message(reply.conversation.id, text, locale=current_language())
+    session[SESSION_KEY] = reply.conversation.id
+    return redirect(url_for("bot.show", conversation_id=reply.conversation.id, _anchor="latest"))
+
+
+@bp.get("/<conversation_id>")
+def show(conversation_id: str):
+    conversation = get_conversation(conversation_id)
+    if conversation is None:
+        abort(404)
+    session[SESSION_KEY] = conversation.id
+    turn = current_turn(conversation, current_language())
+    transcript = list(conversation.transcript or [])
+    if conversation.result is None and conversation.locale != current_language():
+        # The visitor switched language: ask the pending question again in the new one.
+        transcript.append({"by": "bot", "text": turn.text, "error": None})
+    return render_template(
+        "bot/chat.html", conversation=conversation, transcript=transcript,
+        turn=turn, form=MessageForm(), restart_form=RestartForm(),
+        multiline=turn.slot in MULTILINE_SLOTS, multiline_slots=" ".join(MULTILINE_SLOTS),
+        result=_result_view(conversation.result),
+    )
+
+
+@bp.post("/<conversation_id>")
+@limiter.limit("60/minute")
+def reply(conversation_id: str):
+    form = MessageForm()
+    form.validate_on_submit()
+    try:
+        post_message(conversation_id, form.message(), locale=current_language())
+    except ConversationNotFound:
+        abort(404)
+    return redirect(url_for("bot.show", conversation_id=conversation_id, _anchor="latest"))
+
+
+@bp.post("/restart")
+def restart():
+    RestartForm().validate_on_submit()
+    session.pop(SESSION_KEY, None)
+    return redirect(url_for("bot.start"))
+
+
+def _result_view(result: dict | None) -> dict | None:
+    """The stored result with the fee formatted (Babel) for the visitor's language."""
+    if not result:
+        return None
+    fee = result["fee"]
+    amount = Decimal(fee["amount"])
+    return {
+        **result,
+        "amounts": [format_fee(amount, currency) for currency in fee["currencies"]],
+        "travel_costs_extra": fee.get("travel_costs_extra", True),
+    }
