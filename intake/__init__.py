@@ -35,6 +35,7 @@ def configure_settings(app: Flask, overrides: dict[str, Any] | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     from intake import models  # noqa: F401  (the whole schema, for Alembic)
+    from intake.auth import init_login
     from intake.database import configure_sqlite
     from intake.extensions import csrf, db, limiter, mail, migrate
 
@@ -45,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    init_login(app)  # Flask-Login with a session token rotated on logout
 
 
 def register_i18n(app: Flask) -> None:
@@ -64,15 +66,19 @@ def register_security(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from intake.api import bp as api_bp
+    from intake.auth import bp as auth_bp
     from intake.bot import bp as bot_bp
     from intake.letters import bp as letters_bp
     from intake.main import bp as main_bp
+    from intake.secretariat import bp as secretariat_bp
     from intake.services import mail as _mail_jobs  # noqa: F401  (registers the mail job)
     from intake.services.scoring import init_scoring
     from intake.snapshot import bp as snapshot_bp
     from intake.wizard import bp as wizard_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(secretariat_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(bot_bp)
     app.register_blueprint(letters_bp)

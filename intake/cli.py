@@ -13,6 +13,7 @@ from intake.demo import demo_group
 from intake.extensions import db
 from intake.fee_cli import fee_group
 from intake.scoring_cli import scoring_group
+from intake.users_cli import users_group
 
 
 def register_cli(app: Flask) -> None:
@@ -23,6 +24,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(fee_group)
     app.cli.add_command(scoring_group)
     app.cli.add_command(demo_group)
+    app.cli.add_command(users_group)
 
 
 @click.group("rq")

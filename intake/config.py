@@ -106,6 +106,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
+        # If Redis (the shared counter store) is down, serve the request rather than fail it.
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
         "DOCUMENT_FOLDER": str(Path(instance_path) / "documents"),
     }

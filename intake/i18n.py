@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from babel import Locale
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale
 
 # Endonyms: each language is offered in its own name.
@@ -34,6 +34,10 @@ def normalise_language(code: str | None) -> str | None:
 
 def select_locale() -> str:
     """Explicit ?lang=, then the remembered cookie, then the browser's Accept-Language."""
+    if not has_request_context():
+        # Commands and background jobs have no visitor: they pass a locale explicitly
+        # (flask_babel.force_locale) wherever the language matters.
+        return DEFAULT_LANGUAGE
     forced = getattr(g, "forced_locale", None)
     if forced:
         return forced

@@ -1,0 +1,92 @@
+"""Who may see what: staff roles, verifier assignments, and a city user's own city."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from flask import abort, session
+from flask_login import current_user
+from sqlalchemy import select
+
+from intake.extensions import db, login_manager
+from intake.models.city import ProgrammeStage
+from intake.models.user import User, UserRole, VerifierAssignment
+
+# The steps a verifier may move a city between (on cities assigned to them); every other
+# move is the secretariat's.
+VERIFIER_STAGES = frozenset({ProgrammeStage.SUBMITTED, ProgrammeStage.IN_VERIFICATION,
+                             ProgrammeStage.VERIFIED})
+
+
+def current_city_id() -> int | None:
+    """The city a city user's session opened (set by the workspace link), else None."""
+    value = session.get("city_id")
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def is_staff(user) -> bool:
+    return isinstance(user, User) and user.is_authenticated and user.is_active
+
+
+def assigned_city_ids(user: User) -> set[int]:
+    return set(db.session.execute(
+        select(VerifierAssignment.city_id).where(VerifierAssignment.user_id == user.id)
+    ).scalars())
+
+
+def can_view_city(user, city_id: int) -> bool:
+    """Secretariat: every city; verifier: the cities assigned to them; city user: their own."""
+    if is_staff(user):
+        if user.role == UserRole.SECRETARIAT:
+            return True
+        if user.role == UserRole.VERIFIER and city_id in assigned_city_ids(user):
+            return True
+    own = current_city_id()
+    return own is not None and own == city_id
+
+
+def can_move_city(user, city_id: int, from_stage: ProgrammeStage,
+                  to_stage: ProgrammeStage) -> bool:
+    """Secretariat: any move; verifier: within verification, on an assigned city."""
+    if not is_staff(user):
+        return False
+    if user.role == UserRole.SECRETARIAT:
+        return True
+    return (user.role == UserRole.VERIFIER and city_id in assigned_city_ids(user)
+            and from_stage in VERIFIER_STAGES and to_stage in VERIFIER_STAGES)
+
+
+def can_manage(user) -> bool:
+    """Assign verifiers, read the letters inbox, manage accounts."""
+    return is_staff(user) and user.role == UserRole.SECRETARIAT
+
+
+def staff_required(*roles: str | UserRole) -> Callable:
+    """Let signed-in staff (of these roles, or any role) in; others are sent away.
+
+    A visitor with no account is asked to sign in; a city user (their session holds a city)
+    and staff of another role get the 403 page, so staff pages never open to a city.
+    """
+    allowed = {UserRole(role) for role in roles}
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not is_staff(current_user):
+                if current_city_id() is not None:
+                    abort(403)
+                return login_manager.unauthorized()
+            if allowed and current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

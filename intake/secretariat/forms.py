@@ -1,0 +1,29 @@
+"""Forms of the staff pages (CSRF through Flask-WTF)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from intake.models.city import ProgrammeStage
+
+
+class MoveForm(FlaskForm):
+    # The step shown on the page when it was opened: a move made meanwhile by someone else
+    # is reported instead of silently skipping a step.
+    expected_stage = HiddenField(validators=[DataRequired()])
+    to_stage = HiddenField(validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[Length(max=4000)])
+
+
+def stage_choices() -> list[str]:
+    return [stage.value for stage in ProgrammeStage]
+
+
+class AssignForm(FlaskForm):
+    verifier = SelectField(_l("Verifier"), coerce=int, validators=[DataRequired()],
+                           validate_choice=True)
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token (remove an assignment)."""

@@ -1,0 +1,251 @@
+"""The programme's steps: moving a city along, its history, and who verifies it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from intake.extensions import db
+from intake.models._types import utcnow
+from intake.models.city import City, ProgrammeStage
+from intake.models.pipeline import StageChange
+from intake.models.user import User, UserRole, VerifierAssignment
+
+STAGES: tuple[ProgrammeStage, ...] = tuple(ProgrammeStage)
+
+STAGE_LABELS = {
+    ProgrammeStage.LETTER_RECEIVED: _l("Letter received"),
+    ProgrammeStage.ACKNOWLEDGED: _l("Acknowledged"),
+    ProgrammeStage.DATA_COLLECTION: _l("Data collection"),
+    ProgrammeStage.SUBMITTED: _l("Submitted"),
+    ProgrammeStage.IN_VERIFICATION: _l("In verification"),
+    ProgrammeStage.VERIFIED: _l("Verified"),
+    ProgrammeStage.PUBLISHED: _l("Published"),
+}
+
+# What the focal point reads about the new step, in their language.
+STAGE_EXPLANATIONS = {
+    ProgrammeStage.LETTER_RECEIVED: _l("The U4SSC secretariat has your city's letter of "
+                                       "interest."),
+    ProgrammeStage.ACKNOWLEDGED: _l("The secretariat has acknowledged your letter and will "
+                                    "contact you about registration and the timeline."),
+    ProgrammeStage.DATA_COLLECTION: _l("Your city can now enter its data for the 91 KPIs in "
+                                       "its workspace."),
+    ProgrammeStage.SUBMITTED: _l("Your city's data has been submitted for verification."),
+    ProgrammeStage.IN_VERIFICATION: _l("A verifier is reviewing your city's data and may ask "
+                                       "questions in your workspace."),
+    ProgrammeStage.VERIFIED: _l("Your city's data has been verified."),
+    ProgrammeStage.PUBLISHED: _l("Your city's results have been published."),
+}
+
+# A city that stays longer than this in one step (other than "published", which is the end)
+# is shown as overdue on the overview.
+OVERDUE_AFTER_DAYS = 30
+
+
+class TransitionError(ValueError):
+    """A move the pipeline does not allow; the message says why, for the user."""
+
+
+def stage_label(stage: ProgrammeStage | str) -> str:
+    return str(STAGE_LABELS[ProgrammeStage(stage)])
+
+
+def parse_stage(value: str | ProgrammeStage) -> ProgrammeStage:
+    try:
+        return ProgrammeStage(value)
+    except ValueError:
+        raise TransitionError(_("“%(value)s” is not a step of the programme.",
+                                value=str(value)[:40])) from None
+
+
+def next_stage(stage: ProgrammeStage) -> ProgrammeStage | None:
+    index = STAGES.index(stage)
+    return STAGES[index + 1] if index + 1 < len(STAGES) else None
+
+
+def previous_stage(stage: ProgrammeStage) -> ProgrammeStage | None:
+    index = STAGES.index(stage)
+    return STAGES[index - 1] if index > 0 else None
+
+
+def check_transition(current: ProgrammeStage, target: ProgrammeStage, note: str | None) -> None:
+    """Forward one step, or back one step with a note; anything else is refused."""
+    if target == current:
+        raise TransitionError(_("The city is already at the step “%(stage)s”.",
+                                stage=stage_label(current)))
+    if target == next_stage(current):
+        return
+    if target == previous_stage(current):
+        if not (note or "").strip():
+            raise TransitionError(_("Moving a city back to “%(stage)s” needs a note saying "
+                                    "why; the focal point receives it.",
+                                    stage=stage_label(target)))
+        return
+    raise TransitionError(_("A city moves one step at a time: from “%(current)s” it can go "
+                            "forward to the next step or back to the previous one, not to "
+                            "“%(target)s”.",
+                            current=stage_label(current), target=stage_label(target)))
+
+
+def move_city(city_id: int, to_stage: ProgrammeStage | str, *, actor: User | int | None,
+              note: str | None = None, expected_stage: ProgrammeStage | str | None = None
+              ) -> StageChange:
+    """Move a city one step, record who did it and why, and tell the focal point.
+
+    `expected_stage` is the step the person saw on the page: if someone else moved the city
+    meanwhile, the move is refused instead of skipping a step.
+    """
+    target = parse_stage(to_stage)
+    city = db.session.get(City, city_id)
+    if city is None:
+        raise TransitionError(_("This city does not exist."))
+    note = (note or "").strip()[:4000] or None
+    current = ProgrammeStage(city.stage)
+    if expected_stage is not None and parse_stage(expected_stage) != current:
+        raise TransitionError(_("Someone moved this city to “%(stage)s” in the meantime. "
+                                "Check the history, then try again.",
+                                stage=stage_label(current)))
+    check_transition(current, target, note)
+    # Compare-and-set: of two simultaneous moves from the same step only one succeeds.
+    moved = db.session.execute(
+        update(City).where(City.id == city_id, City.stage == current)
+        .values(stage=target, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        db.session.rollback()
+        db.session.refresh(city)
+        raise TransitionError(_("Someone moved this city to “%(stage)s” in the meantime. "
+                                "Check the history, then try again.",
+                                stage=stage_label(city.stage)))
+    actor_id = actor.id if isinstance(actor, User) else actor
+    change = StageChange(city_id=city_id, from_stage=current, to_stage=target,
+                         actor_id=actor_id, note=note, at=utcnow())
+    db.session.add(change)
+    db.session.commit()
+    db.session.refresh(city)
+    notify_focal_point(city, change)
+    return change
+
+
+def notify_focal_point(city: City, change: StageChange) -> None:
+    """E-mail the focal point about the new step, in the city's language."""
+    from intake.services.links import workspace_url
+    from intake.services.mail import send_mail
+
+    if not city.focal_point_email:
+        return
+    from intake.i18n import normalise_language
+
+    with force_locale(normalise_language(city.locale) or "en"):
+        subject = _("%(city)s: your U4SSC programme step is now “%(stage)s”",
+                    city=city.name, stage=stage_label(change.to_stage))
+        lines = [
+            _("Dear %(name)s,", name=city.focal_point_name or city.name),
+            "",
+            _("%(city)s has moved from “%(before)s” to “%(after)s” in the U4SSC KPI "
+              "programme.", city=city.name,
+              before=stage_label(change.from_stage) if change.from_stage else "-",
+              after=stage_label(change.to_stage)),
+            str(STAGE_EXPLANATIONS[ProgrammeStage(change.to_stage)]),
+        ]
+        if change.note:
+            lines += ["", _("Note from the secretariat:"), change.note]
+        lines += ["", _("Your city's workspace: %(url)s", url=workspace_url(city)), "",
+                  _("The U4SSC secretariat")]
+    send_mail(to=[city.focal_point_email], subject=subject, body="\n".join(lines),
+              key=f"stage-change:{change.id}")
+
+
+def history(city_id: int) -> list[StageChange]:
+    return list(db.session.execute(
+        select(StageChange).where(StageChange.city_id == city_id)
+        .order_by(StageChange.at.desc(), StageChange.id.desc())
+    ).scalars())
+
+
+def stage_entered_at(city_ids: list[int]) -> dict[int, datetime]:
+    """When each city entered its current step (its latest move, else its creation)."""
+    if not city_ids:
+        return {}
+    from sqlalchemy import func
+
+    latest = dict(db.session.execute(
+        select(StageChange.city_id, func.max(StageChange.at))
+        .where(StageChange.city_id.in_(city_ids)).group_by(StageChange.city_id)
+    ).all())
+    created = dict(db.session.execute(
+        select(City.id, City.created_at).where(City.id.in_(city_ids))
+    ).all())
+    return {city_id: latest.get(city_id) or created[city_id] for city_id in created}
+
+
+@dataclass(frozen=True)
+class StageAge:
+    days: int
+    overdue: bool
+
+
+def stage_age(stage: ProgrammeStage, entered_at: datetime, now: datetime | None = None
+              ) -> StageAge:
+    days = max(0, ((now or utcnow()) - entered_at).days)
+    overdue = stage != ProgrammeStage.PUBLISHED and days > OVERDUE_AFTER_DAYS
+    return StageAge(days=days, overdue=overdue)
+
+
+# ------------------------------------------------------------------------------ verifiers
+def assign_verifier(city_id: int, user_id: int, *, actor: User | int | None
+                    ) -> VerifierAssignment:
+    """Let a verifier see and verify a city (assigning twice changes nothing)."""
+    city = db.session.get(City, city_id)
+    if city is None:
+        raise TransitionError(_("This city does not exist."))
+    user = db.session.get(User, user_id)
+    if user is None or user.role != UserRole.VERIFIER:
+        raise TransitionError(_("Choose a verifier account."))
+    if not user.active:
+        raise TransitionError(_("This verifier's account is disabled."))
+    existing = db.session.get(VerifierAssignment, (city_id, user_id))
+    if existing is not None:
+        return existing
+    assignment = VerifierAssignment(city_id=city_id, user_id=user_id,
+                                    assigned_by_id=actor.id if isinstance(actor, User) else actor)
+    db.session.add(assignment)
+    db.session.commit()
+    _notify_verifier(city, user, assignment)
+    return assignment
+
+
+def unassign_verifier(city_id: int, user_id: int) -> bool:
+    assignment = db.session.get(VerifierAssignment, (city_id, user_id))
+    if assignment is None:
+        return False
+    db.session.delete(assignment)
+    db.session.commit()
+    return True
+
+
+def verifiers_of(city_id: int) -> list[User]:
+    return list(db.session.execute(
+        select(User).join(VerifierAssignment, VerifierAssignment.user_id == User.id)
+        .where(VerifierAssignment.city_id == city_id).order_by(User.name, User.email)
+    ).scalars())
+
+
+def _notify_verifier(city: City, user: User, assignment: VerifierAssignment) -> None:
+    from flask import current_app
+
+    from intake.services.mail import send_mail
+
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    send_mail(to=[user.email],
+              subject=_("U4SSC: %(city)s is assigned to you for verification", city=city.name),
+              body=_("The secretariat has assigned %(city)s to you. Open it here: %(url)s",
+                     city=city.name, url=f"{base}/staff/cities/{city.id}"),
+              key=f"verifier-assigned:{city.id}:{user.id}:{assignment.assigned_at.isoformat()}")

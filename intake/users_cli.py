@@ -1,0 +1,80 @@
+"""`flask users …`: create, disable and list staff accounts (secretariat, verifiers)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from intake.models.user import UserRole
+
+
+@click.group("users")
+def users_group() -> None:
+    """Staff accounts."""
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        # One line from standard input, for scripts: `printf '%s\n' "$PW" | flask users …`.
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in UserRole]))
+@click.option("--name", default="", help="The person's name, shown on the staff pages.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(email: str, role: str, name: str, password_stdin: bool) -> None:
+    """Create a staff account; the password is asked for twice (at least 12 characters)."""
+    from intake.services.accounts import AccountError, create_user
+
+    password = _read_password(password_stdin)
+    try:
+        user = create_user(email=email, password=password, role=role, name=name)
+    except AccountError as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(json.dumps({"id": user.id, "email": user.email, "role": str(user.role)}))
+
+
+@users_group.command("disable")
+@click.option("--email", required=True)
+def users_disable(email: str) -> None:
+    """Disable an account: it can no longer sign in and its open sessions end now."""
+    from intake.services.accounts import disable_user, find_user
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account with the e-mail address {email!r}")
+    disable_user(user)
+    click.echo(json.dumps({"id": user.id, "email": user.email, "active": False}))
+
+
+@users_group.command("set-password")
+@click.option("--email", required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_set_password(email: str, password_stdin: bool) -> None:
+    """Give an account a new password (ends its sessions)."""
+    from intake.services.accounts import AccountError, find_user, set_password
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account with the e-mail address {email!r}")
+    try:
+        set_password(user, _read_password(password_stdin))
+    except AccountError as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(json.dumps({"id": user.id, "email": user.email, "password_changed": True}))
+
+
+@users_group.command("list")
+def users_list() -> None:
+    """List the staff accounts as JSON lines."""
+    from intake.services.accounts import list_users
+
+    for user in list_users():
+        click.echo(json.dumps({"id": user.id, "email": user.email, "name": user.name,
+                               "role": str(user.role), "active": user.active},
+                              ensure_ascii=False))
