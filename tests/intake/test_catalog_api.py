@@ -49,8 +49,8 @@ def test_catalog_in_arabic_keeps_codes_and_numbers(api):
     air = kpis["EN: EN: AQ: 1C"]
     assert [i["id"] for i in air["items"]][0] == "EN: EN: AQ: 1C#pm25"
     assert air["items"][0]["target"]["value"] == 5.0
-    # Untranslated text falls back to English rather than disappearing.
-    assert kpis["EC: ICT: ICT: 1C"]["description"].startswith("Households")
+    # Descriptions are translated too; the KPI code inside stays in Latin script.
+    assert kpis["EC: ICT: ICT: 1C"]["description"].startswith("الأسر")
 
 
 def test_default_language_is_english(api):

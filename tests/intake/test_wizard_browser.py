@@ -40,6 +40,22 @@ def press_next(page) -> None:
     page.wait_for_load_state()
 
 
+def in_language(app, lang: str, singular: str, plural: str | None = None, n: int = 1, **kw):
+    """The text the portal shows in `lang`, taken from its own catalogue."""
+    from flask_babel import force_locale, gettext, ngettext
+
+    with app.test_request_context(), force_locale(lang):
+        if plural is None:
+            return gettext(singular, **kw)
+        return ngettext(singular, plural, n, **kw)
+
+
+def answered(app, lang: str, answered_count: int, total: int) -> str:
+    return in_language(app, lang, "%(answered)s of %(num)s KPI answered",
+                       "%(answered)s of %(num)s KPIs answered", total,
+                       answered=answered_count)
+
+
 def link_for(link: str, base: str) -> str:
     return link.replace("http://localhost", base)
 
@@ -63,7 +79,7 @@ def test_fill_leave_resume_and_complete_a_category(sqlite_app, lang, javascript)
             problems = watch_console(page)
             page.goto(link_for(link, base) + f"?lang={lang}")
             assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
-            assert page.get_by_text("0 of 5 KPIs answered").first.is_visible()
+            assert page.get_by_text(answered(sqlite_app, lang, 0, 5)).first.is_visible()
             screenshot(page, f"wizard-workspace-{tag}")
             page.locator(".next-step a.button-primary").click()
             assert page.url.endswith(f"/w/c/{ICT}/0")
@@ -94,7 +110,7 @@ def test_fill_leave_resume_and_complete_a_category(sqlite_app, lang, javascript)
             page = context.new_page()
             problems = watch_console(page)
             page.goto(link_for(link, base) + f"?lang={lang}")
-            assert page.get_by_text("2 of 5 KPIs answered").first.is_visible()
+            assert page.get_by_text(answered(sqlite_app, lang, 2, 5)).first.is_visible()
             page.locator(".next-step a.button-primary").click()
             assert page.url.endswith(f"/w/c/{ICT}/3")  # where the official left off
             page.locator(".wizard-steps a").nth(2).click()  # earlier figures are all there
@@ -106,9 +122,11 @@ def test_fill_leave_resume_and_complete_a_category(sqlite_app, lang, javascript)
             assert page.url.endswith(f"/w/c/{ICT}/review")
             assert page.locator(".review-table").get_by_text("75", exact=True).is_visible()
             screenshot(page, f"wizard-review-{tag}")
-            page.get_by_role("button", name="Mark category complete").click()
+            page.get_by_role(
+                "button", name=in_language(sqlite_app, lang, "Mark category complete")).click()
             page.wait_for_load_state()
-            assert page.get_by_role("button", name="Reopen").is_visible()
+            assert page.get_by_role(
+                "button", name=in_language(sqlite_app, lang, "Reopen")).is_visible()
             screenshot(page, f"wizard-complete-{tag}")
             assert problems == []
     assert category_status(city_id, ICT) == "complete"
