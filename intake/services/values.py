@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from forms.builder import QUALITY_TIER_IDS
 from forms.fields import format_plain
@@ -44,11 +44,37 @@ def categories_using(data_point_ids: Iterable[str]) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- reading
+_ROWS_CACHE = "intake.value_rows"
+
+
+def _forget_value_rows(session, *_args) -> None:
+    session.info.pop(_ROWS_CACHE, None)
+
+
+# A page reads the same city's values several times (computed KPIs, rules, the form);
+# they are loaded once per database session and forgotten at every flush, commit and
+# rollback, so nothing written is ever read stale.
+for _event in ("after_flush", "after_commit", "after_soft_rollback"):
+    event.listen(db.session, _event, _forget_value_rows)
+
+
+def _city_value_rows(city_id: int) -> dict[str, DataValue]:
+    session = db.session()
+    if any(isinstance(pending, DataValue) for pending in session.new):
+        _forget_value_rows(session)  # unflushed rows: let the query autoflush them
+    cache = session.info.setdefault(_ROWS_CACHE, {})
+    if city_id not in cache:
+        query = select(DataValue).where(DataValue.city_id == city_id)
+        cache[city_id] = {row.data_point_id: row for row in session.execute(query).scalars()}
+    return cache[city_id]
+
+
 def value_rows(city_id: int, data_point_ids: Iterable[str] | None = None) -> dict[str, DataValue]:
-    query = select(DataValue).where(DataValue.city_id == city_id)
-    if data_point_ids is not None:
-        query = query.where(DataValue.data_point_id.in_(list(data_point_ids)))
-    return {row.data_point_id: row for row in db.session.execute(query).scalars()}
+    rows = _city_value_rows(city_id)
+    if data_point_ids is None:
+        return dict(rows)
+    wanted = set(data_point_ids)
+    return {dp_id: row for dp_id, row in rows.items() if dp_id in wanted}
 
 
 def get_city_values(city_id: int) -> dict[str, float | bool | None]:
