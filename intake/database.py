@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA busy_timeout=15000",
@@ -14,11 +16,13 @@ SQLITE_PRAGMAS = (
 
 
 def configure_sqlite(engine: Engine) -> None:
-    """WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE for every transaction.
+    """WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE for transactions that write.
 
     A deferred transaction that reads and then writes gets SQLITE_BUSY at once, without
     waiting for the busy timeout; taking the write lock up front makes concurrent writers
-    queue instead of failing with "database is locked".
+    queue instead of failing with "database is locked". Pages read with GET never write
+    (a tested rule), so they begin a plain deferred transaction: WAL lets any number of
+    them read alongside a writer instead of queueing for the write lock.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -34,4 +38,7 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if has_request_context() and request.method in READ_ONLY_METHODS:
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -33,9 +33,10 @@ class Letter(db.Model):
     content: Mapped[dict] = mapped_column(JSON)
     # The conversation that produced the letter: confirming it twice gives the same letter.
     conversation_id: Mapped[str | None] = mapped_column(String(100), unique=True)
-    html: Mapped[bytes | None] = mapped_column(LargeBinary)
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
-    docx: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Deferred: a download reads the one document it sends, not all three.
+    html: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    docx: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     # sha256 of html + pdf + docx, for ETags and to check nothing was altered.
     content_hash: Mapped[str | None] = mapped_column(String(64))
     rendered_at: Mapped[datetime | None]
@@ -60,7 +61,12 @@ def _refuse_changes(mapper, connection, letter: Letter) -> None:
     for name in FROZEN_COLUMNS:
         if get_history(letter, name).deleted:
             raise ImmutableLetterError(f"letter {letter.id}: {name} cannot change")
+    # The documents are deferred (their old bytes are not loaded), so judge by whether the
+    # letter had been rendered before this change rather than by the old values.
+    rendered = get_history(letter, "rendered_at")
+    was_rendered = any(v is not None for v in (*rendered.unchanged, *rendered.deleted))
+    if not was_rendered:
+        return
     for name in (*DOCUMENT_COLUMNS, "content_hash", "rendered_at"):
-        history = get_history(letter, name)
-        if history.deleted and history.deleted[0] is not None:
+        if get_history(letter, name).has_changes():
             raise ImmutableLetterError(f"letter {letter.id}: {name} was already rendered")

@@ -11,6 +11,7 @@ from intake.models import City
 from intake.services.links import LinkError, city_from_token
 from intake.services.scoring import retry_scoring_job
 from intake.snapshot import bp
+from intake.snapshot.cache import RenderedPages, data_fingerprint
 from intake.snapshot.data import build_snapshot
 from intake.snapshot.render import render_pdf, render_svg
 
@@ -46,9 +47,26 @@ def _links(token: str | None) -> dict[str, str]:
             "page": url_for("snapshot.token_page", token=token)}
 
 
+_rendered_pages = RenderedPages()
+
+
 def _page(token: str | None):
-    return render_template("snapshot/page.html", snapshot=_snapshot(token), links=_links(token),
-                           token=token)
+    city = _city(token)
+    language = current_language()
+    key = (city.id, language, token, data_fingerprint(city.id))
+    personal = bool(session.get("_flashes"))
+    if not personal:
+        page = _rendered_pages.get(key)
+        if page is not None:
+            return page
+    snapshot = build_snapshot(city, language, text_direction(language) == "rtl")
+    # A failed job shows a Retry form with this visitor's CSRF token: never shared.
+    personal = personal or any(job.state == "failed" for _category, job in snapshot.jobs)
+    page = render_template("snapshot/page.html", snapshot=snapshot, links=_links(token),
+                           token=token, public_page=not personal)
+    if not personal:
+        _rendered_pages.put(key, page)
+    return page
 
 
 def _svg(token: str | None):

@@ -1,0 +1,75 @@
+"""Render a city's snapshot once per state of its data, not once per view.
+
+The snapshot reads a city's values, provenance, category states, stored scores and scoring
+jobs. `data_fingerprint` sums all of those up in one small query; while it is unchanged, the
+page rendered for it (in a language) is the same bytes and comes from memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from functools import lru_cache
+from threading import Lock
+
+from sqlalchemy import bindparam, case, func, select
+
+from intake.extensions import db
+from intake.models import CategoryScore, CategoryState, City, DataValue, JobRecord, KpiProvenance
+
+
+@lru_cache(maxsize=1)
+def _fingerprint_query():
+    """One statement (built once) reading every table the snapshot depends on."""
+    city_id = bindparam("city_id")
+
+    def per_city(model, *columns):
+        return select(*columns).where(model.city_id == city_id).scalar_subquery()
+
+    text = func.coalesce
+    return select(
+        per_city(DataValue, func.count()),
+        per_city(DataValue, func.max(DataValue.updated_at)),
+        per_city(KpiProvenance, func.max(KpiProvenance.updated_at)),
+        per_city(CategoryState, text(func.sum(CategoryState.version), 0)),
+        per_city(CategoryState, func.max(CategoryState.updated_at)),
+        per_city(CategoryScore, func.max(CategoryScore.id)),
+        select(func.count()).where(JobRecord.key.like(bindparam("job_prefix")))
+        .scalar_subquery(),
+        select(func.max(func.coalesce(JobRecord.finished_at, JobRecord.started_at,
+                                      JobRecord.created_at)))
+        .where(JobRecord.key.like(bindparam("job_prefix"))).scalar_subquery(),
+        select(func.sum(case((JobRecord.state == "failed", 1), else_=0)))
+        .where(JobRecord.key.like(bindparam("job_prefix"))).scalar_subquery(),
+        select(City.updated_at).where(City.id == city_id).scalar_subquery(),
+    )
+
+
+def data_fingerprint(city_id: int) -> str:
+    """A short digest that changes whenever anything the snapshot shows changes."""
+    row = db.session.execute(_fingerprint_query(),
+                             {"city_id": city_id, "job_prefix": f"score:{city_id}:%"}).one()
+    return hashlib.blake2b(repr(tuple(row)).encode(), digest_size=12).hexdigest()
+
+
+class RenderedPages:
+    """A small, thread-safe LRU of rendered pages keyed by whatever decides their bytes."""
+
+    def __init__(self, maxsize: int = 64):
+        self._pages: OrderedDict[tuple, str] = OrderedDict()
+        self._maxsize = maxsize
+        self._lock = Lock()
+
+    def get(self, key: tuple) -> str | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: tuple, page: str) -> None:
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self._maxsize:
+                self._pages.popitem(last=False)
