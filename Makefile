@@ -60,6 +60,9 @@ migration: install
 # and keeps the table in bench/RESULTS.md.
 bench: system-deps install-test translations
 	$(BIN)/python -m bench.run --write-results $(BENCH_ARGS)
+	$(BIN)/python -m bench.run --write-results $(BENCH_ARGS) \
+		--database-url $${BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+		--only "wizard step save,assistant turn (JSON API)"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

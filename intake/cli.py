@@ -57,6 +57,10 @@ def rq_worker(queues: tuple[str, ...], burst: bool, simple: bool) -> None:
     handed_over = reconcile_pending()
     if handed_over:
         click.echo(f"queued {handed_over} job(s) left pending while Redis was away")
+    # Each job runs in a forked process: no database connection may be open at fork time
+    # (SQLite in particular breaks when a child inherits one: "locking protocol").
+    db.session.remove()
+    db.engine.dispose()
     names = list(queues) or current_app.config["RQ_QUEUES"]
     worker_class = SimpleWorker if simple else Worker
     worker = worker_class([Queue(n, connection=connection) for n in names],

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from intake.extensions import db, login_manager
-from intake.models.city import ProgrammeStage
+from intake.models.city import City, ProgrammeStage
 from intake.models.user import User, UserRole, VerifierAssignment
 
 # The steps a verifier may move a city between (on cities assigned to them); every other
@@ -19,16 +19,33 @@ VERIFIER_STAGES = frozenset({ProgrammeStage.SUBMITTED, ProgrammeStage.IN_VERIFIC
                              ProgrammeStage.VERIFIED})
 
 
-def current_city_id() -> int | None:
-    """The city a city user's session opened (set by the workspace link), else None."""
-    value = session.get("city_id")
-    if isinstance(value, bool):
+# A city user's session, opened by the workspace link: the city and the first characters of
+# its access key, so rotating the key ends every session opened with an old link.
+SESSION_CITY = "workspace_city"
+SESSION_KEY = "workspace_key"
+
+
+def remember_city(city: City) -> None:
+    session.permanent = True
+    session[SESSION_CITY] = city.id
+    session[SESSION_KEY] = city.access_key[:16]
+
+
+def current_city() -> City | None:
+    """The city this session was opened for, if its link is still valid."""
+    city_id = session.get(SESSION_CITY)
+    if isinstance(city_id, bool) or not isinstance(city_id, int):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
+    city = db.session.get(City, city_id)
+    if city is None or city.access_key[:16] != session.get(SESSION_KEY):
+        return None
+    return city
+
+
+def current_city_id() -> int | None:
+    """The id of the city this session was opened for, else None."""
+    city = current_city()
+    return city.id if city is not None else None
 
 
 def is_staff(user) -> bool:

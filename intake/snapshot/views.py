@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 
-from intake.extensions import db
 from intake.i18n import current_language, text_direction
 from intake.models import City
+from intake.permissions import current_city
 from intake.services.links import LinkError, city_from_token
 from intake.services.scoring import retry_scoring_job
 from intake.snapshot import bp
@@ -24,10 +24,7 @@ def _city(token: str | None) -> City:
             if error.reason == "expired":
                 abort(410)
             abort(404)
-    # The workspace link (/w/<token>) remembers the city in the session; the wizard keeps
-    # it under "workspace_city", the shared contract names it "city_id".
-    city_id = session.get("workspace_city", session.get("city_id"))
-    city = db.session.get(City, city_id) if isinstance(city_id, int) else None
+    city = current_city()  # opened by the workspace link (/w/<token>)
     if city is None:
         abort(403)
     return city

@@ -6,9 +6,18 @@ import pytest
 from flask_login import AnonymousUserMixin
 
 from intake.models import ProgrammeStage
-from intake.permissions import can_move_city, can_view_city, current_city_id, staff_required
+from intake.permissions import (
+    SESSION_CITY,
+    SESSION_KEY,
+    can_move_city,
+    can_view_city,
+    current_city_id,
+    remember_city,
+    staff_required,
+)
 from intake.services import accounts, pipeline
 from intake.services.cities import create_city
+from intake.services.links import workspace_token
 from tests.intake.test_accounts import make_staff, sign_in
 
 
@@ -32,8 +41,8 @@ def test_can_view_city_by_role(app, world):
         assert can_view_city(verifier, mine)
         assert not can_view_city(verifier, theirs)
         assert not can_view_city(AnonymousUserMixin(), mine)
-    with app.test_request_context("/") as context:
-        context.session["city_id"] = mine
+    with app.test_request_context("/"):
+        remember_city(world["mine"])
         assert current_city_id() == mine
         assert can_view_city(AnonymousUserMixin(), mine)
         assert not can_view_city(AnonymousUserMixin(), theirs)
@@ -46,13 +55,19 @@ def test_a_disabled_verifier_sees_nothing(app, world):
         assert not can_view_city(verifier, world["mine"].id)
 
 
-@pytest.mark.parametrize("value, expected", [(7, 7), ("7", 7), ("x", None), (None, None),
-                                             (True, None), ("-1", None)])
-def test_current_city_id_reads_only_a_city_number(app, value, expected):
+@pytest.mark.parametrize("value", ["7", "x", None, True, "-1", 10**9])
+def test_current_city_id_reads_only_a_real_city(app, world, value):
     with app.test_request_context("/") as context:
-        if value is not None:
-            context.session["city_id"] = value
-        assert current_city_id() == expected
+        context.session[SESSION_CITY] = value
+        context.session[SESSION_KEY] = world["mine"].access_key[:16]
+        assert current_city_id() is None
+
+
+def test_a_rotated_access_key_ends_city_sessions(app, world):
+    with app.test_request_context("/"):
+        remember_city(world["mine"])
+        world["mine"].access_key = "rotated-" + world["mine"].access_key
+        assert current_city_id() is None
 
 
 def test_verifier_moves_only_within_verification(app, world):
@@ -87,8 +102,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(app, client, world):
 
 
 def test_a_city_session_never_reaches_staff_pages(app, client, world):
-    with client.session_transaction() as session:
-        session["city_id"] = world["mine"].id
+    client.get(f"/w/{workspace_token(world['mine'])}")  # the city opens its workspace link
     for page in STAFF_PAGES[:4]:
         url = page.format(mine=world["mine"].id, theirs=world["theirs"].id)
         response = client.get(url)

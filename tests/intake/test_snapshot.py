@@ -73,8 +73,7 @@ def test_table_lists_value_unit_target_percent_band_and_quality(app, client):
 def test_snapshot_from_the_session_and_refusals(app, client):
     city = city_with_ict()
     assert client.get("/snapshot/").status_code == 403  # nobody signed in
-    with client.session_transaction() as session:
-        session["city_id"] = city.id
+    client.get(f"/w/{workspace_token(city)}")  # the workspace link opens the session
     assert client.get("/snapshot/").status_code == 200
     other = client.application.test_client()
     other.get(f"/w/{workspace_token(city)}")  # opening the workspace link signs the city in
