@@ -19,6 +19,8 @@ from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from intake.extensions import db
 from intake.models import JobRecord, JobState
@@ -63,7 +65,10 @@ def enqueue(kind: str, payload: dict[str, Any], *, key: str, queue: str = "defau
         raise KeyError(f"no job handler registered for {kind!r}")
     record = db.session.execute(select(JobRecord).where(JobRecord.key == key)).scalar_one_or_none()
     if record is not None:
-        if record.state in (JobState.QUEUED, JobState.RUNNING) and record.payload == payload:
+        # PENDING too: its creator is dispatching it right now (or, after a Redis outage,
+        # reconcile_pending will); dispatching it again could run it twice inline.
+        if record.state in (JobState.PENDING, JobState.QUEUED, JobState.RUNNING) \
+                and record.payload == payload:
             return record
         if record.state == JobState.DONE and record.payload == payload:
             return record
@@ -76,7 +81,17 @@ def enqueue(kind: str, payload: dict[str, Any], *, key: str, queue: str = "defau
     else:
         record = JobRecord(id=uuid.uuid4().hex, kind=kind, key=key, queue=queue, payload=payload)
         db.session.add(record)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        # Another request recorded (or renewed) the same key a moment ago, e.g. a double
+        # click: that row is the job, and whoever wrote it dispatches it.
+        db.session.rollback()
+        existing = db.session.execute(
+            select(JobRecord).where(JobRecord.key == key)).scalar_one_or_none()
+        if existing is None:
+            raise
+        return existing
     dispatch(record)
     return record
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from wtforms import HiddenField, TextAreaField
 
 from forms import conversation as engine
 from intake.bot import bp
+from intake.errors import render_error
 from intake.extensions import limiter
 from intake.i18n import current_language
 from intake.letter.money import format_fee
@@ -106,6 +109,38 @@ def restart():
     RestartForm().validate_on_submit()
     session.pop(SESSION_KEY, None)
     return redirect(url_for("bot.start"))
+
+
+@bp.errorhandler(CSRFError)
+def csrf_expired(error):
+    """A page left open too long or a lost session: show the conversation with the answer kept.
+
+    The conversation lives on the server under its id, so nothing but the typed answer
+    could be lost; it goes back into the box to be sent again with a fresh token.
+    """
+    conversation = None
+    if request.endpoint == "bot.reply":
+        conversation = get_conversation((request.view_args or {}).get("conversation_id"))
+    if request.method != "POST" or (request.endpoint != "bot.begin" and conversation is None):
+        return render_error(400, str(_l("This form had expired. Nothing was saved from it; "
+                                        "please fill it in again.")))
+    typed = (request.form.get("text") or request.form.get("choice") or "")[:MAX_TEXT]
+    notice = _("This page had been open for a long time, so for your security your answer "
+               "was not sent yet. It is still in the box below: press Send again.")
+    if conversation is not None:
+        session[SESSION_KEY] = conversation.id
+        turn = current_turn(conversation, current_language())
+        transcript = list(conversation.transcript or [])
+    else:
+        _state, turn = engine.start(current_language())
+        transcript = [{"by": "bot", "text": turn.text, "error": None}]
+    result = _result_view(conversation.result) if conversation is not None else None
+    # 400: the post was refused (nothing changed), but the page is the usable chat again.
+    return render_template(
+        "bot/chat.html", conversation=conversation, transcript=transcript, turn=turn,
+        form=MessageForm(formdata=None), restart_form=RestartForm(), typed=typed,
+        notice=notice, multiline=turn.slot in MULTILINE_SLOTS,
+        multiline_slots=" ".join(MULTILINE_SLOTS), result=result), 400
 
 
 def _result_view(result: dict | None) -> dict | None:

@@ -131,13 +131,16 @@ def _confirm(conversation: Conversation, state: dict) -> dict | None:
     """Call the participation service (idempotent per conversation); None if it failed."""
     from intake.services.participation import confirm_participation
 
+    conversation_id = conversation.id
     answers = engine.answers_for_letter(state)
-    answers["conversation_id"] = conversation.id
+    answers["conversation_id"] = conversation_id
     try:
         result = confirm_participation(answers, locale=state["locale"])
     except Exception:
         # The answers stay saved and the official can press "Yes" again; the cause is logged.
-        log.exception("confirming conversation %s failed", conversation.id)
+        # The failure may have left the session unusable until it is rolled back.
+        db.session.rollback()
+        log.exception("confirming conversation %s failed", conversation_id)
         return None
     return {
         "city_id": result.city_id,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
-import os
+import re
 import secrets
+import unicodedata
 import zipfile
+import zlib
 from pathlib import Path
 from typing import BinaryIO
 
@@ -30,6 +32,14 @@ KINDS = {
 }
 
 
+# The names each kind of file goes by: content and name must agree.
+NAME_EXTENSIONS = {"pdf": (".pdf",), "xlsx": (".xlsx",), "csv": (".csv", ".txt"),
+                   "png": (".png",), "jpeg": (".jpg", ".jpeg")}
+# Text that is really a web page or a drawing (HTML, SVG, XML) is not a CSV file.
+_MARKUP = re.compile(r"<\s*(?:script|html|svg|body|iframe|object|embed|img|!doctype|\?xml)\b",
+                     re.IGNORECASE)
+
+
 class EvidenceError(ValueError):
     def __init__(self, text):
         super().__init__(text)
@@ -50,7 +60,15 @@ def check_xlsx(data: bytes) -> bool:
             if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
                 return False
             names = {m.filename for m in members}
-    except (zipfile.BadZipFile, OSError, ValueError):
+            # Office files never carry a DTD; one in a part is an XML bomb or an XXE probe.
+            for member in members:
+                if member.filename.endswith((".xml", ".rels")):
+                    with archive.open(member) as part:
+                        head = part.read(2048)
+                    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                        return False
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, RuntimeError,
+            NotImplementedError):
         return False
     return "[Content_Types].xml" in names and "xl/workbook.xml" in names
 
@@ -58,9 +76,10 @@ def check_xlsx(data: bytes) -> bool:
 def sniff(data: bytes) -> str | None:
     """The kind of file by its first bytes, never by its name."""
     if data.startswith(b"%PDF-"):
-        return "pdf"
+        # A cut-off download lacks the end-of-file marker and will not open.
+        return "pdf" if b"%%EOF" in data[-2048:] else None
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
+        return "png" if b"IEND" in data[-64:] else None
     if data.startswith(b"\xff\xd8\xff"):
         return "jpeg"
     if data.startswith(b"PK\x03\x04"):
@@ -73,6 +92,8 @@ def sniff(data: bytes) -> str | None:
         if error.start < 65532:  # a cut multi-byte character at the end is fine
             return None
         sample = data[: error.start].decode("utf-8-sig")
+    if _MARKUP.search(sample):
+        return None
     if ("," in sample or ";" in sample or "\t" in sample) and "\n" in sample + "\n":
         return "csv"
     return None
@@ -91,10 +112,15 @@ def save_evidence(city_id: int, kpi_code: str, filename: str, stream: BinaryIO, 
     data = read_limited(stream, max_bytes())
     if not data:
         raise EvidenceError(_l("The file is empty. Choose the file again."))
+    original = _plain_name(filename)
     kind = sniff(data)
     if kind is None:
         raise EvidenceError(_l("This type of file is not accepted. Send a PDF, an Excel "
                                "workbook (.xlsx), a CSV file or a PNG or JPEG image."))
+    if not original.lower().endswith(NAME_EXTENSIONS[kind]):
+        raise EvidenceError(_l("The file's name does not match its content. Send a PDF (.pdf), "
+                               "an Excel workbook (.xlsx), a CSV file (.csv) or a PNG or JPEG "
+                               "image (.png, .jpg) under its usual name."))
     content_type, extension = KINDS[kind]
     stored_name = secrets.token_hex(16) + extension
     folder = Path(current_app.config["UPLOAD_FOLDER"])
@@ -102,13 +128,22 @@ def save_evidence(city_id: int, kpi_code: str, filename: str, stream: BinaryIO, 
     path = folder / stored_name
     with open(path, "xb") as handle:
         handle.write(data)
-    original = os.path.basename((filename or "").replace("\\", "/")).strip() or "evidence"
     record = EvidenceFile(city_id=city_id, kpi_code=kpi_code, original_name=original[:255],
                           stored_name=stored_name, content_type=content_type, size=len(data),
                           uploaded_by=actor[:200])
     db.session.add(record)
     db.session.commit()
     return record
+
+
+def _plain_name(filename: str | None) -> str:
+    """The name as the user's computer shows it; paths and hidden characters are refused."""
+    name = (filename or "").strip()
+    if (not name or len(name) > 255 or "/" in name or "\\" in name or not name.strip(".")
+            or any(unicodedata.category(char) in ("Cc", "Cf", "Cs") for char in name)):
+        raise EvidenceError(_l("The file name is not valid. Rename the file (letters, digits, "
+                               "dots and dashes) and choose it again."))
+    return name
 
 
 def evidence_for(city_id: int) -> dict[str, list[EvidenceFile]]:

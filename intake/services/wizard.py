@@ -123,7 +123,8 @@ def input_from_form(step: Step, data: Any) -> StepInput:
 def _text(value: Any) -> str:
     if value is None or value is False:
         return ""
-    return str(value)
+    # Kept as typed, except NUL: no PostgreSQL text column can hold it.
+    return str(value).replace("\x00", "")
 
 
 def _checked(value: Any) -> bool:

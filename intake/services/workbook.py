@@ -101,6 +101,10 @@ def _sheet_title(sheet: str, lang: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", " ", f"{sheet} {dimension.name.get(lang)}")[:31]
 
 
+# Characters XML 1.0 (the format of a worksheet) cannot hold.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def export_xlsx(city_id: int, lang: str = "en") -> bytes:
     book = Workbook()
     book.remove(book.active)
@@ -113,7 +117,9 @@ def export_xlsx(city_id: int, lang: str = "en") -> bytes:
             for cell in ws[1]:
                 cell.font = Font(bold=True)
             ws.freeze_panes = "A2"
-        ws.append([data[c] for c in COLUMNS])
+        # Control characters typed into a draft cannot be written to a worksheet at all.
+        ws.append([_NOT_XML.sub("", v) if isinstance(v, str) else v
+                   for v in (data[c] for c in COLUMNS)])
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
                 # Text that looks like a formula stays text (never evaluated by Excel).

@@ -27,9 +27,9 @@ from wtforms import EmailField
 from wtforms.validators import Length, Optional, Regexp
 
 from forms.builder import QUALITY_TIERS, build_step_form, field_name, kpi_field_prefix
-from intake.extensions import db
 from intake.i18n import current_language
 from intake.models import City
+from intake.permissions import current_city, remember_city
 from intake.services import evidence as evidence_service
 from intake.services import values as value_service
 from intake.services import wizard as wizard_service
@@ -39,8 +39,6 @@ from intake.services.mail import send_mail
 from intake.wizard import bp
 from intake.wizard.helpers import format_number, render_message
 
-SESSION_CITY = "workspace_city"
-SESSION_KEY = "workspace_key"
 SESSION_TOKEN = "workspace_token"
 
 
@@ -56,21 +54,13 @@ def _number_filter(value, exact: bool = False) -> str:
 
 # ------------------------------------------------------------------------------ identity
 def _remember(city: City) -> None:
-    session.permanent = True
-    session[SESSION_CITY] = city.id
-    session[SESSION_KEY] = city.access_key[:16]
+    remember_city(city)
     # Re-issued on each visit: the link stays valid while it is used.
     session[SESSION_TOKEN] = workspace_token(city)
 
 
 def _city_from_session() -> City | None:
-    city_id = session.get(SESSION_CITY)
-    if not isinstance(city_id, int):
-        return None
-    city = db.session.get(City, city_id)
-    if city is None or city.access_key[:16] != session.get(SESSION_KEY):
-        return None
-    return city
+    return current_city()
 
 
 def _city_from_resume_field() -> City | None:
@@ -241,10 +231,9 @@ def save(category_id: str, index: int):
     step = _step_or_404(category_id, index)
     city = g.city
     formdata = request.form
-    try:
-        expected = int(formdata.get("version", "0"))
-    except ValueError:
-        expected = -1
+    expected = _posted_version()
+    if expected is None:
+        expected = -1  # garbled: treated as a stale copy (a conflict), never a crash
     submitted = wizard_service.input_from_form(step, formdata)
     action = formdata.get("action", "save")
     outcome = wizard_service.save_step(city.id, step, submitted, expected_version=expected,
@@ -259,10 +248,14 @@ def save(category_id: str, index: int):
                             provenance_findings=checked.provenance_findings,
                             unjustified=checked.unjustified, status=409,
                             conflict=outcome.changes, version=outcome.version)
-    _save_uploads(step)
+    refused = _save_uploads(step)
     delete_id = formdata.get("delete_evidence", "")
     if delete_id.isdigit():
         evidence_service.delete_evidence(city.id, int(delete_id))
+    if refused:
+        # The figures are saved; the refused file is the one thing to fix, so say so here.
+        return _render_step(step, MultiDict(wizard_service.step_formdata(city.id, step)),
+                            status=422)
     steps = wizard_service.steps(category_id)
     if action == "back":
         return redirect(url_for("wizard.step", category_id=category_id, index=max(index - 1, 0)))
@@ -284,7 +277,9 @@ def save(category_id: str, index: int):
     return redirect(url_for("wizard.step", category_id=category_id, index=index))
 
 
-def _save_uploads(step) -> None:
+def _save_uploads(step) -> int:
+    """Store the files attached to a step; returns how many were refused (each flashed)."""
+    refused = 0
     for kpi in step.kpis:
         upload = request.files.get(kpi_field_prefix(kpi.code) + "__evidence")
         if upload is None or not upload.filename:
@@ -294,8 +289,10 @@ def _save_uploads(step) -> None:
                                            actor=_actor())
         except evidence_service.EvidenceError as error:
             flash(str(error.text), "error")
+            refused += 1
         else:
             flash(_("The file %(name)s was added.", name=upload.filename[:100]), "success")
+    return refused
 
 
 @bp.errorhandler(CSRFError)
@@ -331,8 +328,11 @@ def csrf_expired(error):
 
 
 def _posted_version() -> int | None:
-    value = request.form.get("version", "")
-    return int(value) if value.isdigit() else None
+    """The version the form was based on; None when garbled (or beyond any real version)."""
+    value = request.form.get("version", "0").strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
+        return None
+    return int(value)
 
 
 @bp.get("/c/<category_id>/<int:index>/preview")

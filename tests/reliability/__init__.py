@@ -1,0 +1,1 @@
+"""Fault injection, races, hostile input and fuzzing (issue 8, CI tier)."""
