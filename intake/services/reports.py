@@ -1,0 +1,153 @@
+"""The verification report (HTML and PDF) and the certificate of a verified city."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import render_template
+from sqlalchemy import select
+
+from intake.models._types import utcnow
+from intake.models.city import City, ProgrammeStage
+from intake.models.pipeline import StageChange
+from intake.models.verification import NOT_VERIFIED, PENDING, VERIFIED
+from intake.services import values as value_service
+
+CERTIFIED_STAGES = frozenset({ProgrammeStage.VERIFIED, ProgrammeStage.PUBLISHED})
+LOW_BANDS = (1, 2)  # the two lowest performance bands: where the next steps start
+
+
+@dataclass
+class KpiLine:
+    code: str
+    name: str
+    category: str
+    status: str  # verified | not_verified | pending | not_reported
+    note: str | None = None
+
+
+@dataclass
+class Report:
+    city: City
+    language: str
+    rtl: bool
+    snapshot: Any
+    reference: str
+    date: datetime
+    generated_at: datetime
+    verified: list[KpiLine] = field(default_factory=list)
+    unverified: list[KpiLine] = field(default_factory=list)  # reported, not (yet) verified
+    not_reported: list[KpiLine] = field(default_factory=list)
+    low_categories: list[Any] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.verified) + len(self.unverified) + len(self.not_reported)
+
+    @property
+    def certified(self) -> bool:
+        return has_certificate(self.city)
+
+
+def has_certificate(city: City) -> bool:
+    return ProgrammeStage(city.stage) in CERTIFIED_STAGES
+
+
+def verified_on(city: City) -> datetime | None:
+    """When the city last entered the "verified" step."""
+    from intake.extensions import db
+
+    return db.session.execute(
+        select(StageChange.at).where(StageChange.city_id == city.id,
+                                     StageChange.to_stage == ProgrammeStage.VERIFIED)
+        .order_by(StageChange.at.desc()).limit(1)).scalar_one_or_none()
+
+
+def reference(city: City) -> str:
+    """A stable reference: the year of verification (or of the report) and the city id."""
+    when = verified_on(city) or utcnow()
+    return f"U4SSC-V-{when.year}-{city.id:05d}"
+
+
+def build_report(city: City, language: str, rtl: bool) -> Report:
+    from intake.services.verification import verdicts
+    from intake.services.wizard import compute
+    from intake.snapshot.data import build_snapshot
+
+    cat = value_service.catalog()
+    values = value_service.get_city_values(city.id)
+    marks = verdicts(city.id)
+    snapshot = build_snapshot(city, language, rtl)
+    now = utcnow()
+    report = Report(city=city, language=language, rtl=rtl, snapshot=snapshot,
+                    reference=reference(city), date=verified_on(city) or now, generated_at=now)
+    category_names = {c.id: c.name.get(language) for c in cat.categories}
+    for kpi in cat.kpis:
+        computed = compute(kpi, values)
+        mark = marks.get(kpi.code)
+        line = KpiLine(kpi.code, kpi.name.get(language), category_names[kpi.category],
+                       PENDING, mark.note if mark else None)
+        if all(value is None for value in computed.values()):
+            line.status = "not_reported"
+            report.not_reported.append(line)
+        elif mark is not None and mark.status == VERIFIED:
+            line.status = VERIFIED
+            report.verified.append(line)
+        else:
+            line.status = NOT_VERIFIED if mark is not None and mark.status == NOT_VERIFIED \
+                else PENDING
+            report.unverified.append(line)
+    report.low_categories = [c for c in snapshot.categories if c.band in LOW_BANDS]
+    return report
+
+
+# ------------------------------------------------------------------------------ PDF
+def _wheel_parts(snapshot) -> dict[str, Any]:
+    # The snapshot's own drawing: shapes as SVG, labels as HTML (Arabic shapes correctly).
+    from intake.snapshot.render import PDF_FONTS, WHEEL_MM, pdf_spots, svg_text
+
+    svg = svg_text(snapshot, standalone=True, with_text=False)
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+    return {"wheel_uri": uri, "spots": pdf_spots(snapshot), "size_mm": WHEEL_MM,
+            "fonts": PDF_FONTS}
+
+
+def _write_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    from intake.snapshot.render import _fetcher
+
+    return HTML(string=html, url_fetcher=_fetcher(), base_url=None).write_pdf()
+
+
+def report_html(report: Report, **context: Any) -> str:
+    return render_template("verification/report.html", report=report,
+                           snapshot=report.snapshot, **context)
+
+
+def report_pdf(report: Report) -> bytes:
+    html = render_template("verification/report_pdf.html", report=report,
+                           snapshot=report.snapshot, **_wheel_parts(report.snapshot))
+    return _write_pdf(html)
+
+
+def certificate_pdf(city: City, language: str, rtl: bool) -> bytes:
+    """The one-page certificate; only for a city at "verified" or "published"."""
+    from intake.snapshot.render import PDF_FONTS
+
+    if not has_certificate(city):
+        raise ValueError("the city is not verified")
+    html = render_template("verification/certificate.html", city=city, language=language,
+                           rtl=rtl, reference=reference(city),
+                           date=verified_on(city) or utcnow(), fonts=PDF_FONTS)
+    return _write_pdf(html)
+
+
+def filename(city: City, kind: str, extension: str) -> str:
+    from werkzeug.utils import secure_filename
+
+    stem = secure_filename(city.name).lower() or f"city-{city.id}"
+    return f"{stem}-{kind}.{extension}"
