@@ -78,3 +78,22 @@ def users_list() -> None:
         click.echo(json.dumps({"id": user.id, "email": user.email, "name": user.name,
                                "role": str(user.role), "active": user.active},
                               ensure_ascii=False))
+
+
+@users_group.command("token")
+@click.option("--email", required=True)
+@click.option("--name", required=True, help="What the token is for, e.g. \"nightly export\".")
+def users_token(email: str, name: str) -> None:
+    """Make an API token for a staff account; it is printed once and never stored."""
+    from intake.services.accounts import find_user
+    from intake.services.api_tokens import create_token
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account with the e-mail address {email!r}")
+    try:
+        row, token = create_token(user, name)
+    except ValueError as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(json.dumps({"id": row.id, "email": user.email, "name": row.name,
+                           "token": token}, ensure_ascii=False))

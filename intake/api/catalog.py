@@ -6,6 +6,7 @@ import json
 
 from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from forms.catalog import catalog_as_dict, load_catalog
 from intake.api import bp
@@ -16,6 +17,25 @@ def configured_catalog():
     """The catalog the app uses; KPI_CATALOG_PATH / KPI_BENCHMARKS_PATH may replace the files."""
     return load_catalog(current_app.config.get("KPI_CATALOG_PATH"),
                         benchmarks_path=current_app.config.get("KPI_BENCHMARKS_PATH"))
+
+
+class CatalogQuerySchema(Schema):
+    lang = fields.String(load_default="en", validate=validate.OneOf(list(LANGUAGES)))
+
+
+class CatalogSchema(Schema):
+    """The catalog in one language (documentation of the response)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    version = fields.String()
+    benchmark_version = fields.String()
+    benchmark_provisional = fields.Boolean()
+    language = fields.String()
+    shared_inputs = fields.List(fields.Dict())
+    dimensions = fields.List(fields.Dict(), metadata={
+        "description": "Dimensions → categories → KPIs with data points, items and targets."})
 
 
 _CACHE: dict[str, tuple[object, bytes]] = {}
@@ -31,8 +51,12 @@ def _serialized(lang: str, catalog) -> bytes:
     return cached[1]
 
 
-@bp.get("/catalog")
+@bp.get("/catalog", tags=["public"])
+@bp.doc(parameters=[{"in": "query", "schema": CatalogQuerySchema}])
+@bp.response(200, CatalogSchema)
+@bp.alt_response(400, response="BAD_REQUEST")
 def catalog():
+    """The 91 KPIs, their data points, formulas and benchmark targets in one language"""
     lang = normalise_language(request.args.get("lang", "en"))
     if lang is None:
         return jsonify({"error": {

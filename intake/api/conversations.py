@@ -56,6 +56,34 @@ class MessageSchema(Schema):
             raise ValidationError(str(_l("The text is longer than 10 kB.")))
 
 
+class TurnSchema(Schema):
+    slot = fields.String(allow_none=True)
+    text = fields.String()
+    choices = fields.List(fields.Dict())
+    error = fields.String(allow_none=True)
+
+
+class ConversationResultSchema(Schema):
+    city_id = fields.Integer()
+    fee = fields.Dict()
+    letter = fields.Dict(metadata={"description": "html_url, pdf_url, docx_url"})
+    workspace_url = fields.String()
+
+
+class ConversationSchema(Schema):
+    """The assistant's state: its question (turn) and, once done, the result."""
+
+    id = fields.String()
+    turn = fields.Nested(TurnSchema)
+    done = fields.Boolean()
+    result = fields.Nested(ConversationResultSchema)
+
+
+def _body(schema) -> dict:
+    return {"requestBody": {"required": False,
+                            "content": {"application/json": {"schema": schema}}}}
+
+
 def _plain(errors):
     if isinstance(errors, dict):
         return {str(key): _plain(value) for key, value in errors.items()}
@@ -106,9 +134,13 @@ def _reply_json(reply: Reply) -> dict:
     return body
 
 
-@bp.post("/conversations")
+@bp.post("/conversations", tags=["public"])
+@bp.doc(**_body(StartSchema))
+@bp.response(201, ConversationSchema)
+@bp.alt_response(400, response="BAD_REQUEST")
 @limiter.limit("20/minute")
 def create_conversation():
+    """Start a conversation with the intake assistant (public)"""
     values, problem = _load(StartSchema())
     if problem:
         return problem
@@ -116,17 +148,25 @@ def create_conversation():
     return jsonify(_reply_json(reply)), 201
 
 
-@bp.get("/conversations/<conversation_id>")
+@bp.get("/conversations/<conversation_id>", tags=["public"])
+@bp.response(200, ConversationSchema)
+@bp.alt_response(404, response="NOT_FOUND")
 def show_conversation(conversation_id: str):
+    """The conversation's current question; the id is the key, keep it private"""
     conversation = get_conversation(conversation_id)
     if conversation is None:
         return _not_found()
     return jsonify(_reply_json(Reply(conversation, current_turn(conversation))))
 
 
-@bp.post("/conversations/<conversation_id>/messages")
+@bp.post("/conversations/<conversation_id>/messages", tags=["public"])
+@bp.doc(**_body(MessageSchema))
+@bp.response(200, ConversationSchema)
+@bp.alt_response(400, response="BAD_REQUEST")
+@bp.alt_response(404, response="NOT_FOUND")
 @limiter.limit("60/minute")
 def post_conversation_message(conversation_id: str):
+    """Answer the assistant's current question"""
     if get_conversation(conversation_id) is None:
         return _not_found()
     values, problem = _load(MessageSchema())

@@ -48,6 +48,21 @@ class FeeQuerySchema(Schema):
     )
 
 
+class FeeQuoteSchema(Schema):
+    """The quote (documentation of the response; the view builds it with quote_json)."""
+
+    amount = fields.String(metadata={"description": "Decimal, as text, e.g. \"30000\"."})
+    band = fields.String()
+    economy = fields.String()
+    package = fields.String()
+    population = fields.Integer()
+    currencies = fields.List(fields.String())
+    travel_costs_extra = fields.Boolean()
+    locale = fields.String()
+    formatted = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "The amount per currency, formatted for the request's language."})
+
+
 def _plain(errors):
     """Marshmallow keeps lazy strings as they are; JSON needs plain ones."""
     if isinstance(errors, dict):
@@ -77,8 +92,12 @@ def quote_json(quote: FeeQuote) -> dict:
     return payload
 
 
-@bp.get("/fee")
+@bp.get("/fee", tags=["public"])
+@bp.doc(parameters=[{"in": "query", "schema": FeeQuerySchema}])
+@bp.response(200, FeeQuoteSchema)
+@bp.alt_response(400, response="BAD_REQUEST")
 def fee():
+    """The participation fee for a population, economy type and package (public)"""
     quote, errors = parse_fee_query(request.args)
     if errors:
         return jsonify({"error": {"code": 400, "message": str(_l(

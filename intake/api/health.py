@@ -1,6 +1,7 @@
 """GET /api/v1/health: the same report as /healthz, under the API prefix."""
 
 from flask import jsonify
+from marshmallow import INCLUDE, Schema, fields
 
 from intake.api import bp
 from intake.extensions import csrf
@@ -9,7 +10,19 @@ from intake.services.health import check_health
 csrf.exempt(bp)  # the API authenticates with tokens and JSON bodies, not cookies and forms
 
 
-@bp.get("/health")
+class HealthSchema(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    status = fields.String(metadata={"description": "ok, degraded or error."})
+    database = fields.Dict()
+    redis = fields.Dict()
+
+
+@bp.get("/health", tags=["public"])
+@bp.response(200, HealthSchema)
+@bp.alt_response(503, schema=HealthSchema, description="The database is unreachable.")
 def health():
+    """Whether the database (and Redis, when configured) answer"""
     report = check_health()
     return jsonify(report), (200 if report["status"] == "ok" else 503)
