@@ -115,6 +115,156 @@ def load_demo():
     return city
 
 
+# Twelve fictional cities across population bands and economy types. Seven developed
+# cities of 100 000–500 000 people, six of them verified, so each of those has five
+# verified peers and the peer figures show; one is published with its consent.
+# (name, country, population, economy, locale, performance 0–1, stage)
+DEMO_CITIES: tuple[tuple[str, str, int, str, str, float, str], ...] = (
+    ("Brightwater", "GB", 320_000, "developed", "en", 1.0, "published"),
+    ("Valmont", "FR", 210_000, "developed", "fr", 0.92, "verified"),
+    ("Sant Quirze Nou", "ES", 145_000, "developed", "es", 0.8, "verified"),
+    ("Kleinfeld", "DE", 410_000, "developed", "en", 0.86, "verified"),
+    ("Porto Azul", "PT", 275_000, "developed", "en", 0.74, "verified"),
+    ("Novaya Reka", "EE", 390_000, "developed", "ru", 0.68, "verified"),
+    ("Aster Vale", "NZ", 130_000, "developed", "en", 0.62, "data_collection"),
+    ("Qasr al-Ward", "JO", 240_000, "developing", "ar", 0.72, "verified"),
+    ("Wadi Zahra", "EG", 620_000, "developing", "ar", 0.66, "verified"),
+    ("Shanhe", "CN", 780_000, "developing", "zh", 0.8, "in_verification"),
+    ("Grand Meridian", "US", 1_450_000, "developed", "en", 0.9, "submitted"),
+    ("Río Claro", "CO", 68_000, "developing", "es", 0.58, "data_collection"),
+)
+
+# Figures that do not grow with the city's size (rates, times, shares, concentrations).
+INTENSIVE = frozenset({
+    "pm25", "pm10", "no2", "so2", "o3", "life_exp", "gini", "resp_time", "tt_peak",
+    "tt_free", "earn_f", "earn_m", "prot_area", "ped_area",
+})
+
+DEMO_INITIATIVES = (
+    ("en-energy", "Solar roofs on every school", "Photovoltaic panels on 48 public schools, "
+     "financed by a green bond.", "ongoing", "https://example.org/solar-schools"),
+    ("ec-transport", "Bus rapid transit line 1", "A 14 km bus corridor with level boarding "
+     "and real-time information at every stop.", "completed", None),
+    ("sc-housing", "Affordable homes programme", "1 200 rental homes below market rent by "
+     "2030.", "planned", None),
+)
+
+
+def _formula_roles(catalog) -> dict[str, str]:
+    """Each data point's role in the KPI formulas: base, capped, scaled or intensive."""
+    roles: dict[str, str] = {}
+
+    def mark(dp_id: str, role: str) -> None:
+        if roles.get(dp_id) != "base":  # a denominator anywhere scales with the city
+            roles[dp_id] = role
+
+    def walk(kind: str, params: dict) -> None:
+        if kind == "per_item":
+            for sub in params["items"].values():
+                walk(sub["kind"], sub["params"])
+            return
+        for key in ("denominator", "total"):
+            if isinstance(params.get(key), str):
+                roles[params[key]] = "base"
+        if kind in ("ratio_percent", "parts_percent"):
+            for dp_id in [params.get("numerator"), *params.get("parts", ())]:
+                if dp_id:
+                    mark(dp_id, "capped")  # a share must stay at most 100 %
+        elif kind == "loss_percent":
+            mark(params["used"], "capped")
+        elif kind in ("per_100k", "per_capita", "per_capita_per_day", "ratio", "direct"):
+            dp_id = params.get("numerator") or params.get("value")
+            mark(dp_id, "intensive" if dp_id in INTENSIVE else "scaled")
+        elif kind == "parts_direct":
+            for dp_id in params["parts"]:
+                mark(dp_id, "intensive" if dp_id in INTENSIVE else "keep")
+
+    for kpi in catalog.kpis:
+        walk(kpi.formula.kind, dict(kpi.formula.params))
+    return roles
+
+
+def variant_values(catalog, seed: int, population: int, performance: float
+                   ) -> dict[str, float | bool | None]:
+    """Demoville's figures resized to another city and varied by how well it performs."""
+    import random
+
+    rng = random.Random(seed)
+    size = population / DEMO_POPULATION
+    roles = _formula_roles(catalog)
+    values: dict[str, float | bool | None] = {}
+    for dp_id, base in DEMO_VALUES.items():
+        role = roles.get(dp_id, "base")
+        if base is None or (role in ("capped", "scaled") and rng.random() > 0.55 + 0.45
+                            * performance):
+            values[dp_id] = None  # not reported: weaker cities miss more figures
+            continue
+        if isinstance(base, bool):
+            values[dp_id] = (not base) if rng.random() > 0.4 + 0.6 * performance else base
+            continue
+        factor = performance * rng.uniform(0.8, 1.15)
+        if role == "base":
+            value = base * size
+        elif role == "capped":
+            value = base * size * min(1.0, factor)
+        elif role == "scaled":
+            value = base * size * factor
+        elif role == "intensive":
+            value = base * rng.uniform(0.85, 1.2)
+        else:
+            value = base
+        values[dp_id] = round(value) if isinstance(base, int) else round(value, 2)
+    values["pop"] = population
+    if isinstance(values.get("tt_peak"), int | float) and isinstance(values.get("tt_free"),
+                                                                      int | float):
+        values["tt_peak"] = max(values["tt_peak"], values["tt_free"])
+    return values
+
+
+def load_demo_cities(count: int = 12) -> list:
+    """Create `count` demo cities (at most 12) with full data, scored, at their stages."""
+    from intake.models.city import ProgrammeStage
+    from intake.services import gains
+    from intake.services.cities import create_city
+    from intake.services.pipeline import STAGES, move_city
+    from intake.services.scoring import get_catalog
+    from intake.services.values import mark_category_complete, set_city_values
+
+    catalog = get_catalog()
+    needed = {point.id for kpi in catalog.kpis for point in kpi.data_points}
+    cities = []
+    for seed, spec in enumerate(DEMO_CITIES[:count], start=1):
+        name, country, population, economy, locale, performance, stage = spec
+        values = variant_values(catalog, seed, population, performance)
+        slug = name.lower().replace(" ", "-")
+        city = create_city(name=name, country=country, population=population, economy=economy,
+                           package="verification", locale=locale,
+                           focal_point_name=f"Focal point of {name}",
+                           focal_point_email=f"focal.point@{slug}.example")
+        provenance = demo_provenance(kpi.code for kpi in catalog.kpis)
+        for row in provenance.values():
+            row["source"] = f"{name} statistics office"
+        set_city_values(city.id, {k: v for k, v in values.items() if k in needed},
+                        actor=DEMO_ACTOR, reason="demo data set", provenance=provenance)
+        for category in catalog.categories:
+            mark_category_complete(city.id, category.id, actor=DEMO_ACTOR)
+        target = ProgrammeStage(stage)
+        for step in STAGES[STAGES.index(ProgrammeStage.DATA_COLLECTION) + 1:]:
+            if STAGES.index(step) > STAGES.index(target):
+                break
+            if step == ProgrammeStage.PUBLISHED:
+                gains.give_consent(city.id, actor=DEMO_ACTOR, include_initiatives=True)
+            move_city(city.id, step, actor=None, note="demo data set")
+        if seed <= 3:
+            for category_id, title, description, status, link in DEMO_INITIATIVES:
+                gains.save_initiative(city.id, category_id=category_id, title=title,
+                                      description=description, status=status, link=link)
+        if target in gains.VERIFIED_STAGES:
+            gains.generate_draft(city.id, author=DEMO_ACTOR)
+        cities.append(city)
+    return cities
+
+
 def snapshot_url(city) -> str:
     from flask import current_app
 
@@ -132,8 +282,11 @@ def demo_group() -> None:
 @demo_group.command("load")
 @click.option("--if-empty", is_flag=True,
               help="Only when the database has no city yet (safe to run on every start).")
-def demo_load(if_empty: bool) -> None:
-    """Create Demoville with a complete data set and print its snapshot link."""
+@click.option("--cities", "count", type=click.IntRange(1, len(DEMO_CITIES)), default=None,
+              help="Instead of Demoville, create this many demo cities (up to 12) across "
+                   "sizes and economies, several verified and one published.")
+def demo_load(if_empty: bool, count: int | None) -> None:
+    """Create Demoville (or --cities N demo cities) with complete data; print the links."""
     from intake.extensions import db
     from intake.models import City
 
@@ -143,6 +296,12 @@ def demo_load(if_empty: bool) -> None:
         if existing is not None:
             message["snapshot_url"] = snapshot_url(existing)
         click.echo(json.dumps(message, ensure_ascii=False))
+        return
+    if count is not None:
+        cities = load_demo_cities(count)
+        click.echo(json.dumps({"created": True, "cities": [
+            {"city_id": city.id, "name": city.name, "stage": str(city.stage.value),
+             "snapshot_url": snapshot_url(city)} for city in cities]}, ensure_ascii=False))
         return
     city = load_demo()
     click.echo(json.dumps({"created": True, "city_id": city.id, "name": city.name,

@@ -112,6 +112,12 @@ def move_city(city_id: int, to_stage: ProgrammeStage | str, *, actor: User | int
                                 "Check the history, then try again.",
                                 stage=stage_label(current)))
     check_transition(current, target, note)
+    if target == ProgrammeStage.PUBLISHED:
+        from intake.services.gains import has_publication_consent
+
+        if not has_publication_consent(city_id):
+            raise TransitionError(_("A city is published only with its consent, given in "
+                                    "its workspace once verified."))
     # Compare-and-set: of two simultaneous moves from the same step only one succeeds.
     moved = db.session.execute(
         update(City).where(City.id == city_id, City.stage == current)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.models import City, JobRecord, JobState, ProgrammeStage, StageChange
+from intake.models import City, Consent, JobRecord, JobState, ProgrammeStage, StageChange
 from intake.models._types import utcnow
 from intake.services import accounts, pipeline
 from intake.services.cities import create_city
@@ -71,6 +71,8 @@ def test_full_walk_through_the_programme(app, staff):
                        focal_point_email="fp@aukra.example")
     db.session.execute(
         City.__table__.update().where(City.id == city.id).values(stage=S.LETTER_RECEIVED))
+    # Publishing needs the city's consent (intake.services.gains).
+    db.session.add(Consent(city_id=city.id, public_id="aukra-1", given_at=utcnow()))
     db.session.commit()
     for target in list(S)[1:]:
         pipeline.move_city(city.id, target, actor=staff)
