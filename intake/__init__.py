@@ -65,25 +65,35 @@ def register_security(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from intake.api import bp as api_bp
+    from intake.api import init_api
     from intake.auth import bp as auth_bp
     from intake.bot import bp as bot_bp
+    from intake.exports import bp as exports_bp
+    from intake.gains import bp as gains_bp
     from intake.letters import bp as letters_bp
     from intake.main import bp as main_bp
+    from intake.public import bp as public_bp
+    from intake.questions import bp as questions_bp
     from intake.secretariat import bp as secretariat_bp
     from intake.services import mail as _mail_jobs  # noqa: F401  (registers the mail job)
     from intake.services.scoring import init_scoring
     from intake.snapshot import bp as snapshot_bp
+    from intake.verification import bp as verification_bp
     from intake.wizard import bp as wizard_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(secretariat_bp)
-    app.register_blueprint(api_bp)
+    init_api(app)  # the /api/v1 blueprint and its OpenAPI document
     app.register_blueprint(bot_bp)
     app.register_blueprint(letters_bp)
     app.register_blueprint(wizard_bp)
     app.register_blueprint(snapshot_bp)
+    app.register_blueprint(exports_bp)
+    app.register_blueprint(verification_bp)
+    app.register_blueprint(questions_bp)
+    app.register_blueprint(gains_bp)
+    app.register_blueprint(public_bp)
     init_scoring(app)
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 19:12:05.506098
+Create Date: 2026-11-28 19:48:57.150005
 
 """
 from alembic import op
@@ -73,6 +73,21 @@ def upgrade():
     sa.UniqueConstraint('email', name=op.f('uq_user_account_email')),
     sa.UniqueConstraint('session_token', name=op.f('uq_user_account_session_token'))
     )
+    op.create_table('api_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_api_token_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
+    )
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_token_user_id'), ['user_id'], unique=False)
+
     op.create_table('category_score',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('city_id', sa.Integer(), nullable=False),
@@ -169,6 +184,22 @@ def upgrade():
     with op.batch_alter_table('evidence_file', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_evidence_file_city_id'), ['city_id'], unique=False)
 
+    op.create_table('initiative',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.String(length=80), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('link', sa.String(length=500), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'], name=op.f('fk_initiative_city_id_city'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_initiative'))
+    )
+    with op.batch_alter_table('initiative', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_initiative_city_id'), ['city_id'], unique=False)
+
     op.create_table('kpi_provenance',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('city_id', sa.Integer(), nullable=False),
@@ -184,6 +215,22 @@ def upgrade():
     )
     with op.batch_alter_table('kpi_provenance', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_kpi_provenance_city_id'), ['city_id'], unique=False)
+
+    op.create_table('kpi_verification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.Column('kpi_code', sa.String(length=40), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('verifier_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'], name=op.f('fk_kpi_verification_city_id_city'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['verifier_id'], ['user_account.id'], name=op.f('fk_kpi_verification_verifier_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_kpi_verification')),
+    sa.UniqueConstraint('city_id', 'kpi_code', name=op.f('uq_kpi_verification_city_id_kpi_code'))
+    )
+    with op.batch_alter_table('kpi_verification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_kpi_verification_city_id'), ['city_id'], unique=False)
 
     op.create_table('letter',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -205,6 +252,34 @@ def upgrade():
     )
     with op.batch_alter_table('letter', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_letter_city_id'), ['city_id'], unique=False)
+
+    op.create_table('publication_consent',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=80), nullable=False),
+    sa.Column('include_initiatives', sa.Boolean(), nullable=False),
+    sa.Column('given_by', sa.String(length=200), nullable=True),
+    sa.Column('given_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'], name=op.f('fk_publication_consent_city_id_city'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_publication_consent')),
+    sa.UniqueConstraint('city_id', name=op.f('uq_publication_consent_city_id')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_publication_consent_public_id'))
+    )
+    op.create_table('recommendation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.String(length=80), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('generated', sa.Boolean(), nullable=False),
+    sa.Column('author', sa.String(length=200), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'], name=op.f('fk_recommendation_city_id_city'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recommendation'))
+    )
+    with op.batch_alter_table('recommendation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recommendation_city_id'), ['city_id'], unique=False)
 
     op.create_table('stage_change',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -240,6 +315,37 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_value_audit_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_value_audit_city_id'), ['city_id'], unique=False)
 
+    op.create_table('value_history',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.Column('reference_year', sa.Integer(), nullable=False),
+    sa.Column('data_point_id', sa.String(length=80), nullable=False),
+    sa.Column('value', sa.Float(), nullable=True),
+    sa.Column('boolean', sa.Boolean(), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'], name=op.f('fk_value_history_city_id_city'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_value_history')),
+    sa.UniqueConstraint('city_id', 'reference_year', 'data_point_id', name=op.f('uq_value_history_city_id_reference_year_data_point_id'))
+    )
+    with op.batch_alter_table('value_history', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_value_history_city_id'), ['city_id'], unique=False)
+
+    op.create_table('verification_question',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.Column('data_point_id', sa.String(length=80), nullable=True),
+    sa.Column('kpi_code', sa.String(length=40), nullable=True),
+    sa.Column('opened_by_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'], name=op.f('fk_verification_question_city_id_city'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['opened_by_id'], ['user_account.id'], name=op.f('fk_verification_question_opened_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_verification_question'))
+    )
+    with op.batch_alter_table('verification_question', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_verification_question_city_id'), ['city_id'], unique=False)
+
     op.create_table('verifier_assignment',
     sa.Column('city_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -253,15 +359,42 @@ def upgrade():
     with op.batch_alter_table('verifier_assignment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_verifier_assignment_user_id'), ['user_id'], unique=False)
 
+    op.create_table('verification_question_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('author_kind', sa.String(length=10), nullable=False),
+    sa.Column('author_name', sa.String(length=200), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('old_value', sa.Text(), nullable=True),
+    sa.Column('new_value', sa.Text(), nullable=True),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['question_id'], ['verification_question.id'], name=op.f('fk_verification_question_message_question_id_verification_question'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_verification_question_message'))
+    )
+    with op.batch_alter_table('verification_question_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_verification_question_message_question_id'), ['question_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('verification_question_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_verification_question_message_question_id'))
+
+    op.drop_table('verification_question_message')
     with op.batch_alter_table('verifier_assignment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_verifier_assignment_user_id'))
 
     op.drop_table('verifier_assignment')
+    with op.batch_alter_table('verification_question', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_verification_question_city_id'))
+
+    op.drop_table('verification_question')
+    with op.batch_alter_table('value_history', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_value_history_city_id'))
+
+    op.drop_table('value_history')
     with op.batch_alter_table('value_audit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_value_audit_city_id'))
         batch_op.drop_index(batch_op.f('ix_value_audit_at'))
@@ -272,14 +405,27 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_stage_change_at'))
 
     op.drop_table('stage_change')
+    with op.batch_alter_table('recommendation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recommendation_city_id'))
+
+    op.drop_table('recommendation')
+    op.drop_table('publication_consent')
     with op.batch_alter_table('letter', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_letter_city_id'))
 
     op.drop_table('letter')
+    with op.batch_alter_table('kpi_verification', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_kpi_verification_city_id'))
+
+    op.drop_table('kpi_verification')
     with op.batch_alter_table('kpi_provenance', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_kpi_provenance_city_id'))
 
     op.drop_table('kpi_provenance')
+    with op.batch_alter_table('initiative', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_initiative_city_id'))
+
+    op.drop_table('initiative')
     with op.batch_alter_table('evidence_file', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evidence_file_city_id'))
 
@@ -301,6 +447,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_category_score_city_id'))
 
     op.drop_table('category_score')
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
+
+    op.drop_table('api_token')
     op.drop_table('user_account')
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_job_state'))
