@@ -26,10 +26,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+SIMPLE = os.environ.get("BENCH_RQ_SIMPLE") == "1"
+
+
 def _burst(env: dict, queue: str) -> float:
     started = time.perf_counter()
-    subprocess.run([FLASK, "rq", "worker", "--burst", queue], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    command = [FLASK, "rq", "worker", "--burst", queue] + (["--simple"] if SIMPLE else [])
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
     return time.perf_counter() - started
 
 
