@@ -57,16 +57,6 @@ def rq_worker(queues: tuple[str, ...], burst: bool, simple: bool) -> None:
     handed_over = reconcile_pending()
     if handed_over:
         click.echo(f"queued {handed_over} job(s) left pending while Redis was away")
-    # Warm up once here what every job's forked process would otherwise rebuild and throw
-    # away: the KPI catalog, the ORM's mapper configuration and its compiled statements.
-    from sqlalchemy.orm import configure_mappers
-
-    from intake.jobs import warm_up_job_path
-    from intake.services.scoring import warm_up
-
-    configure_mappers()
-    warm_up_job_path()
-    warm_up()
     # Each job runs in a forked process: no database connection may be open at fork time
     # (SQLite in particular breaks when a child inherits one: "locking protocol").
     db.session.remove()

@@ -163,13 +163,6 @@ def _fresh_connections_after_fork() -> None:
         _engine_pid = os.getpid()
 
 
-def warm_up_job_path() -> None:
-    """Compile the statements run_job uses (SQLAlchemy caches them per process)."""
-    db.session.get(JobRecord, "warm-up")
-    db.session.execute(select(JobRecord).where(JobRecord.key == "warm-up")).first()
-    db.session.rollback()
-
-
 def _rq_retries_left() -> int:
     try:
         from rq import get_current_job

@@ -160,18 +160,6 @@ def run_scoring(payload: dict[str, Any]) -> dict[str, Any]:
             "input_hash": row.input_hash}
 
 
-def warm_up() -> None:
-    """Run the scoring path once without writing, so forked job processes start warm."""
-    catalog = get_catalog()
-    payload = build_payload(catalog, 0, catalog.categories[0].id, {})
-    result = score_category(payload)
-    _find({"city_id": 0, "category_id": result["category_id"],
-           "catalog_version": result["catalog_version"],
-           "benchmark_version": result["benchmark_version"], "input_hash": ""})
-    db.session.execute(select(JobRecord).where(JobRecord.key == job_key(payload))).first()
-    db.session.rollback()
-
-
 def _on_completed(sender, **kwargs) -> None:
     _safely_request(kwargs.get("city_id"), kwargs.get("category_id"))
 
