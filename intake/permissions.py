@@ -48,6 +48,21 @@ def current_city_id() -> int | None:
     return city.id if city is not None else None
 
 
+def current_staff_user():
+    """The signed-in staff member (the real object, not Flask-Login's proxy)."""
+    return current_user._get_current_object()
+
+
+def staff_city_or_abort(city_id: int) -> City:
+    """The city a staff page asks for: 404 when it does not exist, 403 when not theirs."""
+    city = db.session.get(City, city_id)
+    if city is None:
+        abort(404)
+    if not can_view_city(current_staff_user(), city_id):
+        abort(403)
+    return city
+
+
 def is_staff(user) -> bool:
     return isinstance(user, User) and user.is_authenticated and user.is_active
 

@@ -9,7 +9,6 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 from wtforms.fields.choices import SelectChoice
 
-from intake.extensions import db
 from intake.gains import bp
 from intake.gains.forms import (
     STATUS_LABELS,
@@ -22,7 +21,7 @@ from intake.gains.forms import (
 )
 from intake.i18n import current_language, normalise_language, text_direction
 from intake.models.city import City, ProgrammeStage
-from intake.permissions import staff_required
+from intake.permissions import staff_city_or_abort, staff_required
 from intake.services import factsheet as factsheet_service
 from intake.services import gains as gains_service
 from intake.services.pipeline import TransitionError
@@ -219,13 +218,6 @@ def new_year():
 
 
 # ---------------------------------------------------------------------------- the staff
-def _staff_city(city_id: int) -> City:
-    city = db.session.get(City, city_id)
-    if city is None:
-        abort(404)
-    return city
-
-
 def _staff_page(city: City, form: RecommendationForm | None = None, status: int = 200):
     form = form or RecommendationForm()
     form.category_id.choices = _category_choices()
@@ -240,7 +232,7 @@ def _staff_page(city: City, form: RecommendationForm | None = None, status: int 
 @bp.route("/staff/gains/<int:city_id>", methods=["GET", "POST"])
 @staff_required("secretariat")
 def staff(city_id: int):
-    city = _staff_city(city_id)
+    city = staff_city_or_abort(city_id)
     form = RecommendationForm()
     form.category_id.choices = _category_choices()
     if form.validate_on_submit():
@@ -261,7 +253,7 @@ def staff(city_id: int):
 @bp.post("/staff/gains/<int:city_id>/generate")
 @staff_required("secretariat")
 def staff_generate(city_id: int):
-    city = _staff_city(city_id)
+    city = staff_city_or_abort(city_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     count = gains_service.generate_draft(city.id, author=current_user.display_name)
@@ -273,7 +265,7 @@ def staff_generate(city_id: int):
 @bp.post("/staff/gains/<int:city_id>/recommendations/<int:recommendation_id>/delete")
 @staff_required("secretariat")
 def staff_delete_recommendation(city_id: int, recommendation_id: int):
-    city = _staff_city(city_id)
+    city = staff_city_or_abort(city_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if gains_service.delete_recommendation(city.id, recommendation_id):
@@ -284,7 +276,7 @@ def staff_delete_recommendation(city_id: int, recommendation_id: int):
 @bp.post("/staff/gains/<int:city_id>/publish")
 @staff_required("secretariat")
 def staff_publish(city_id: int):
-    city = _staff_city(city_id)
+    city = staff_city_or_abort(city_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -299,7 +291,7 @@ def staff_publish(city_id: int):
 @bp.post("/staff/gains/<int:city_id>/unpublish")
 @staff_required("secretariat")
 def staff_unpublish(city_id: int):
-    city = _staff_city(city_id)
+    city = staff_city_or_abort(city_id)
     form = UnpublishForm()
     if not form.validate_on_submit():
         flash(_("Say why the city is taken off the public pages; the focal point receives "
@@ -317,7 +309,7 @@ def staff_unpublish(city_id: int):
 @bp.get("/staff/gains/<int:city_id>/factsheet")
 @staff_required("secretariat")
 def staff_factsheet(city_id: int):
-    city = _staff_city(city_id)
+    city = staff_city_or_abort(city_id)
     return render_template("gains/factsheet.html", sheet=_sheet(city), staff=True,
                            pdf_url=url_for("gains.staff_factsheet_pdf", city_id=city.id))
 
@@ -325,4 +317,4 @@ def staff_factsheet(city_id: int):
 @bp.get("/staff/gains/<int:city_id>/factsheet.pdf")
 @staff_required("secretariat")
 def staff_factsheet_pdf(city_id: int):
-    return _pdf_response(_staff_city(city_id))
+    return _pdf_response(staff_city_or_abort(city_id))

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from intake.extensions import db
 from intake.i18n import LANGUAGES, current_language
 from intake.models.city import City, ProgrammeStage
 from intake.models.letter import Letter
 from intake.models.user import UserRole
-from intake.permissions import can_manage, can_move_city, can_view_city, staff_required
+from intake.permissions import (
+    can_manage,
+    can_move_city,
+    current_staff_user,
+    staff_city_or_abort,
+    staff_required,
+)
 from intake.secretariat import bp, overview
 from intake.secretariat.forms import AssignForm, ConfirmForm, MoveForm
 from intake.services import accounts, pipeline
@@ -27,30 +32,17 @@ def _stage_arg() -> ProgrammeStage | None:
         return None
 
 
-def _user():
-    return current_user._get_current_object()
-
-
-def _city_or_404(city_id: int) -> City:
-    city = db.session.get(City, city_id)
-    if city is None:
-        abort(404)
-    if not can_view_city(_user(), city_id):
-        abort(403)
-    return city
-
-
 @bp.get("/", endpoint="overview")
 @staff_required()
 def overview_page():
     stage = _stage_arg()
     search = request.args.get("q", "").strip()[:SEARCH_MAX]
     overdue_only = request.args.get("overdue") == "1"
-    rows = overview.city_rows(_user(), stage=stage, search=search, overdue_only=overdue_only,
-                              language=current_language())
+    rows = overview.city_rows(current_staff_user(), stage=stage, search=search,
+                              overdue_only=overdue_only, language=current_language())
     return render_template(
         "secretariat/overview.html", rows=rows, stage=stage, search=search,
-        overdue_only=overdue_only, counts=overview.stage_counts(_user()),
+        overdue_only=overdue_only, counts=overview.stage_counts(current_staff_user()),
         stages=list(ProgrammeStage), stage_label=pipeline.stage_label,
         overdue_days=pipeline.OVERDUE_AFTER_DAYS,
         categories=overview.catalog().categories,
@@ -60,13 +52,13 @@ def overview_page():
 @bp.get("/cities/<int:city_id>")
 @staff_required()
 def city_page(city_id: int):
-    city = _city_or_404(city_id)
+    city = staff_city_or_abort(city_id)
     return _render_city(city)
 
 
 def _render_city(city: City, *, move_form: MoveForm | None = None,
                  assign_form: AssignForm | None = None, status: int = 200):
-    user = _user()
+    user = current_staff_user()
     current = ProgrammeStage(city.stage)
     forward = pipeline.next_stage(current)
     back = pipeline.previous_stage(current)
@@ -100,12 +92,12 @@ def _render_city(city: City, *, move_form: MoveForm | None = None,
 @bp.post("/cities/<int:city_id>/stage")
 @staff_required()
 def move_city(city_id: int):
-    city = _city_or_404(city_id)
+    city = staff_city_or_abort(city_id)
     form = MoveForm()
     if not form.validate_on_submit():
         flash(_("The step could not be changed: the form was incomplete."), "error")
         return _render_city(city, move_form=form, status=400)
-    user = _user()
+    user = current_staff_user()
     try:
         target = pipeline.parse_stage(form.to_stage.data)
         if not can_move_city(user, city.id, ProgrammeStage(city.stage), target):
@@ -124,7 +116,7 @@ def move_city(city_id: int):
 @bp.post("/cities/<int:city_id>/verifiers")
 @staff_required(UserRole.SECRETARIAT)
 def assign_verifier(city_id: int):
-    city = _city_or_404(city_id)
+    city = staff_city_or_abort(city_id)
     form = AssignForm()
     assigned_ids = {v.id for v in pipeline.verifiers_of(city.id)}
     form.verifier.choices = [(v.id, v.email) for v in
@@ -133,7 +125,7 @@ def assign_verifier(city_id: int):
     if not form.validate_on_submit():
         return _render_city(city, assign_form=form, status=400)
     try:
-        pipeline.assign_verifier(city.id, form.verifier.data, actor=_user())
+        pipeline.assign_verifier(city.id, form.verifier.data, actor=current_staff_user())
     except pipeline.TransitionError as problem:
         form.verifier.errors = [str(problem)]
         return _render_city(city, assign_form=form, status=400)
@@ -144,7 +136,7 @@ def assign_verifier(city_id: int):
 @bp.post("/cities/<int:city_id>/verifiers/<int:user_id>/remove")
 @staff_required(UserRole.SECRETARIAT)
 def remove_verifier(city_id: int, user_id: int):
-    city = _city_or_404(city_id)
+    city = staff_city_or_abort(city_id)
     if ConfirmForm().validate_on_submit() and pipeline.unassign_verifier(city.id, user_id):
         flash(_("The verifier no longer has access to this city."), "success")
     return redirect(url_for("secretariat.city_page", city_id=city.id))

@@ -6,14 +6,16 @@ import re
 
 from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from forms.builder import QUALITY_TIERS
-from intake.extensions import db
 from intake.i18n import current_language, text_direction
 from intake.models.city import City
 from intake.models.submission import COMPLETE
-from intake.permissions import can_view_city, staff_required
+from intake.permissions import (
+    current_staff_user,
+    staff_city_or_abort,
+    staff_required,
+)
 from intake.services import evidence as evidence_service
 from intake.services import reports
 from intake.services import values as value_service
@@ -22,19 +24,6 @@ from intake.services import wizard as wizard_service
 from intake.verification import bp
 from intake.verification.forms import ConfirmForm, MarkForm, QuestionForm, ReplyForm
 from intake.wizard.helpers import render_message
-
-
-def _user():
-    return current_user._get_current_object()
-
-
-def _city_or_404(city_id: int) -> City:
-    city = db.session.get(City, city_id)
-    if city is None:
-        abort(404)
-    if not can_view_city(_user(), city_id):
-        abort(403)
-    return city
 
 
 def _lang() -> str:
@@ -57,7 +46,7 @@ def _helpers() -> dict:
 @bp.get("/<int:city_id>/")
 @staff_required()
 def city(city_id: int):
-    city = _city_or_404(city_id)
+    city = staff_city_or_abort(city_id)
     cat = value_service.catalog()
     states = value_service.category_states(city.id)
     marks = service.verdicts(city.id)
@@ -100,13 +89,13 @@ def _review_page(city: City, category_id: str, *, question_form: QuestionForm | 
 @bp.get("/<int:city_id>/c/<category_id>")
 @staff_required()
 def review(city_id: int, category_id: str):
-    return _review_page(_city_or_404(city_id), category_id)
+    return _review_page(staff_city_or_abort(city_id), category_id)
 
 
 @bp.post("/<int:city_id>/kpi/<kpi_code>")
 @staff_required()
 def mark(city_id: int, kpi_code: str):
-    city = _city_or_404(city_id)
+    city = staff_city_or_abort(city_id)
     form = MarkForm()
     try:
         kpi = value_service.catalog().kpi(kpi_code)
@@ -117,7 +106,7 @@ def mark(city_id: int, kpi_code: str):
             _("The form had expired. Please try again.")]
         return _review_page(city, kpi.category, mark_errors={kpi.code: errors}, status=400)
     try:
-        service.mark_kpi(city.id, kpi.code, form.status.data, actor=_user(),
+        service.mark_kpi(city.id, kpi.code, form.status.data, actor=current_staff_user(),
                          note=form.note.data)
     except service.VerificationError as problem:
         return _review_page(city, kpi.category, mark_errors={kpi.code: [str(problem)]},
@@ -132,7 +121,7 @@ def mark(city_id: int, kpi_code: str):
 @bp.get("/<int:city_id>/evidence/<int:file_id>")
 @staff_required()
 def evidence(city_id: int, file_id: int):
-    city = _city_or_404(city_id)
+    city = staff_city_or_abort(city_id)
     record = evidence_service.get_evidence(city.id, file_id)
     if record is None or not evidence_service.evidence_path(record).is_file():
         abort(404)
@@ -144,14 +133,14 @@ def evidence(city_id: int, file_id: int):
 @bp.post("/<int:city_id>/questions")
 @staff_required()
 def ask(city_id: int):
-    city = _city_or_404(city_id)
+    city = staff_city_or_abort(city_id)
     form = QuestionForm()
     category_id = request.form.get("category", "")[:80]
     back = request.form.get("back") == "questions"
     if form.validate_on_submit():
         try:
             question = service.open_question(city.id, form.target.data, form.text.data,
-                                             actor=_user())
+                                             actor=current_staff_user())
         except service.VerificationError as problem:
             form.text.errors = [str(problem)]
         else:
@@ -181,13 +170,13 @@ def _questions_page(city: City, *, question_form: QuestionForm | None = None,
 @bp.get("/<int:city_id>/questions")
 @staff_required()
 def questions(city_id: int):
-    return _questions_page(_city_or_404(city_id))
+    return _questions_page(staff_city_or_abort(city_id))
 
 
 @bp.post("/<int:city_id>/questions/<int:question_id>/reply")
 @staff_required()
 def reply(city_id: int, question_id: int):
-    city = _city_or_404(city_id)
+    city = staff_city_or_abort(city_id)
     if service.get_question(question_id, city_id=city.id) is None:
         abort(404)
     form = ReplyForm()
@@ -195,7 +184,7 @@ def reply(city_id: int, question_id: int):
         errors = form.text.errors or [_("The form had expired. Please try again.")]
         return _questions_page(city, reply_errors={question_id: (errors, form.text.data)},
                                status=400)
-    service.reply_as_staff(question_id, form.text.data, city_id=city.id, actor=_user())
+    service.reply_as_staff(question_id, form.text.data, city_id=city.id, actor=current_staff_user())
     flash(_("Your reply is sent; the focal point is informed by e-mail."), "success")
     return redirect(url_for("verification.questions", city_id=city.id) + f"#q-{question_id}")
 
@@ -203,11 +192,11 @@ def reply(city_id: int, question_id: int):
 @bp.post("/<int:city_id>/questions/<int:question_id>/close")
 @staff_required()
 def close(city_id: int, question_id: int):
-    city = _city_or_404(city_id)
+    city = staff_city_or_abort(city_id)
     if service.get_question(question_id, city_id=city.id) is None:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        service.close_question(question_id, city_id=city.id, actor=_user())
+        service.close_question(question_id, city_id=city.id, actor=current_staff_user())
         flash(_("Question #%(number)s is closed.", number=question_id), "success")
     return redirect(url_for("verification.questions", city_id=city.id) + f"#q-{question_id}")
 
@@ -216,7 +205,7 @@ def close(city_id: int, question_id: int):
 @bp.get("/<int:city_id>/audit")
 @staff_required()
 def audit(city_id: int):
-    city = _city_or_404(city_id)
+    city = staff_city_or_abort(city_id)
     labels = wizard_service.data_point_labels(_lang())
     return render_template("verification/audit.html", city=city,
                            rows=service.audit_trail(city.id), labels=labels)
@@ -225,7 +214,7 @@ def audit(city_id: int):
 @bp.get("/<int:city_id>/audit.csv")
 @staff_required()
 def audit_csv(city_id: int):
-    city = _city_or_404(city_id)
+    city = staff_city_or_abort(city_id)
     response = Response(service.audit_csv(city.id, _lang()), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{reports.filename(city, "audit", "csv")}"')
@@ -241,7 +230,7 @@ def _report(city: City):
 @bp.get("/<int:city_id>/report.html")
 @staff_required()
 def report_html(city_id: int):
-    city = _city_or_404(city_id)
+    city = staff_city_or_abort(city_id)
     return reports.report_html(_report(city), staff=True,
                                pdf_url=url_for("verification.report_pdf", city_id=city.id),
                                certificate_url=url_for("verification.certificate",
@@ -257,7 +246,7 @@ def pdf_response(content: bytes, name: str) -> Response:
 @bp.get("/<int:city_id>/report.pdf")
 @staff_required()
 def report_pdf(city_id: int):
-    city = _city_or_404(city_id)
+    city = staff_city_or_abort(city_id)
     return pdf_response(reports.report_pdf(_report(city)),
                         reports.filename(city, "verification-report", "pdf"))
 
@@ -270,7 +259,7 @@ def no_certificate(city: City, back_url: str):
 @bp.get("/<int:city_id>/certificate.pdf")
 @staff_required()
 def certificate(city_id: int):
-    city = _city_or_404(city_id)
+    city = staff_city_or_abort(city_id)
     if not reports.has_certificate(city):
         return no_certificate(city, url_for("verification.city", city_id=city.id))
     language = _lang()
