@@ -51,10 +51,16 @@ def register_extensions(app: Flask) -> None:
 
 def register_i18n(app: Flask) -> None:
     from intake.extensions import babel
-    from intake.i18n import remember_explicit_choice, select_locale, template_context
+    from intake.i18n import (
+        bidi_isolate,
+        remember_explicit_choice,
+        select_locale,
+        template_context,
+    )
 
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(template_context)
+    app.add_template_filter(bidi_isolate, "isolate")
     app.after_request(remember_explicit_choice)
 
 

@@ -10,6 +10,7 @@ import click
 from babel import Locale
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale
+from markupsafe import Markup
 
 # Endonyms: each language is offered in its own name.
 LANGUAGES: dict[str, str] = {
@@ -65,6 +66,11 @@ def template_context() -> dict:
         "current_language": language,
         "text_direction": text_direction(language),
     }
+
+
+def bidi_isolate(value) -> Markup:
+    """Wrap a code, number or name in <bdi> so right-to-left text cannot reorder it."""
+    return Markup("<bdi>{}</bdi>").format(value)
 
 
 def remember_explicit_choice(response):
