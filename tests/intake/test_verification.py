@@ -119,7 +119,7 @@ def test_review_page_shows_figures_formula_value_provenance_and_questions(app, c
     assert "National statistics office" in page and "2024" in page
     assert "Accurate measurement" in page
     assert "Ask about this figure" in page
-    assert "Is EC: ICT: ICT: 1C verified?" in page
+    assert "Is <bdi>EC: ICT: ICT: 1C</bdi> verified?" in page
 
 
 def test_marking_a_kpi_verified_and_changing_the_verdict(app, client, world):
