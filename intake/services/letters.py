@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
+from intake.cache import RenderedPages
 from intake.extensions import db
 from intake.fees import FeeQuote
 from intake.i18n import text_direction
@@ -98,15 +100,56 @@ def letter_token(letter: Letter) -> str:
     return _serializer().dumps(letter.id)
 
 
-def letter_from_token(token: str) -> Letter | None:
-    """The letter a download token names, or None for a forged or unknown one."""
+def letter_id_from_token(token: str) -> int | None:
+    """The letter id a download token names, or None for a forged one."""
     try:
         letter_id = _serializer().loads(token)
     except BadSignature:
         return None
     if isinstance(letter_id, bool) or not isinstance(letter_id, int):
         return None
-    return db.session.get(Letter, letter_id)
+    return letter_id
+
+
+def letter_from_token(token: str) -> Letter | None:
+    """The letter a download token names, or None for a forged or unknown one."""
+    letter_id = letter_id_from_token(token)
+    return db.session.get(Letter, letter_id) if letter_id is not None else None
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    body: bytes
+    etag: str
+    media_type: str
+    filename: str | None  # None: shown in the browser (HTML)
+
+
+# A rendered letter never changes (the model refuses it), so each web process keeps the
+# documents it has served; a later download only checks, with a one-column query, that the
+# letter with this id is still the one whose bytes are kept (ids can be reused after a
+# deletion), instead of loading the document again.
+_served_documents = RenderedPages(maxsize=128)
+
+
+def stored_document(letter: Letter, kind: str) -> StoredDocument:
+    document = StoredDocument(
+        body=getattr(letter, kind), etag=f"{letter.content_hash}-{kind}",
+        media_type=MEDIA_TYPES[kind],
+        filename=None if kind == "html" else download_filename(letter, kind))
+    _served_documents.put((letter.id, kind), document)
+    return document
+
+
+def served_document(letter_id: int, kind: str) -> StoredDocument | None:
+    document = _served_documents.get((letter_id, kind))
+    if document is None:
+        return None
+    current_hash = db.session.execute(
+        select(Letter.content_hash).where(Letter.id == letter_id)).scalar_one_or_none()
+    if current_hash is None or document.etag != f"{current_hash}-{kind}":
+        return None
+    return document
 
 
 def letter_urls(letter: Letter) -> dict[str, str]:

@@ -8,9 +8,7 @@ page rendered for it (in a language) is the same bytes and comes from memory.
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from functools import lru_cache
-from threading import Lock
 
 from sqlalchemy import bindparam, case, func, select
 
@@ -50,26 +48,3 @@ def data_fingerprint(city_id: int) -> str:
     row = db.session.execute(_fingerprint_query(),
                              {"city_id": city_id, "job_prefix": f"score:{city_id}:%"}).one()
     return hashlib.blake2b(repr(tuple(row)).encode(), digest_size=12).hexdigest()
-
-
-class RenderedPages:
-    """A small, thread-safe LRU of rendered pages keyed by whatever decides their bytes."""
-
-    def __init__(self, maxsize: int = 64):
-        self._pages: OrderedDict[tuple, str] = OrderedDict()
-        self._maxsize = maxsize
-        self._lock = Lock()
-
-    def get(self, key: tuple) -> str | None:
-        with self._lock:
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
-            return page
-
-    def put(self, key: tuple, page: str) -> None:
-        with self._lock:
-            self._pages[key] = page
-            self._pages.move_to_end(key)
-            while len(self._pages) > self._maxsize:
-                self._pages.popitem(last=False)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 
+from intake.cache import RenderedPages
 from intake.i18n import current_language, text_direction
 from intake.models import City
 from intake.permissions import current_city
 from intake.services.links import LinkError, city_from_token
 from intake.services.scoring import retry_scoring_job
 from intake.snapshot import bp
-from intake.snapshot.cache import RenderedPages, data_fingerprint
+from intake.snapshot.cache import data_fingerprint
 from intake.snapshot.data import build_snapshot
 from intake.snapshot.render import render_pdf, render_svg
 
