@@ -103,22 +103,7 @@ def initiatives():
     form.category_id.choices = _category_choices()
     if request.method == "GET" and request.args.get("category"):
         form.category_id.data = request.args["category"]
-    if form.validate_on_submit():
-        try:
-            gains_service.save_initiative(
-                g.city.id, category_id=form.category_id.data, title=form.title.data,
-                description=form.description.data or "", status=form.status.data,
-                link=form.link.data)
-        except gains_service.GainsError as error:
-            flash(str(error), "error")
-        else:
-            flash(_("The initiative was saved."), "success")
-            return redirect(url_for("gains.initiatives"))
-    status = 422 if form.errors else 200
-    return render_template("gains/initiatives.html", form=form, editing=None,
-                           items=gains_service.initiatives_of(g.city.id),
-                           categories=dict(_category_labels()),
-                           delete_form=ConfirmForm()), status
+    return _save_or_show_initiative(form, editing=None)
 
 
 @bp.route("/w/initiatives/<int:initiative_id>", methods=["GET", "POST"])
@@ -129,19 +114,25 @@ def edit_initiative(initiative_id: int):
         abort(404)
     form = InitiativeForm(obj=initiative)
     form.category_id.choices = _category_choices()
+    return _save_or_show_initiative(form, editing=initiative)
+
+
+def _save_or_show_initiative(form: InitiativeForm, *, editing):
+    """Save a new or edited initiative, or show the form again with its messages (422)."""
     if form.validate_on_submit():
         try:
             gains_service.save_initiative(
-                g.city.id, initiative_id=initiative.id, category_id=form.category_id.data,
-                title=form.title.data, description=form.description.data or "",
-                status=form.status.data, link=form.link.data)
+                g.city.id, initiative_id=editing.id if editing is not None else None,
+                category_id=form.category_id.data, title=form.title.data,
+                description=form.description.data or "", status=form.status.data,
+                link=form.link.data)
         except gains_service.GainsError as error:
             flash(str(error), "error")
         else:
             flash(_("The initiative was saved."), "success")
             return redirect(url_for("gains.initiatives"))
     status = 422 if form.errors else 200
-    return render_template("gains/initiatives.html", form=form, editing=initiative,
+    return render_template("gains/initiatives.html", form=form, editing=editing,
                            items=gains_service.initiatives_of(g.city.id),
                            categories=dict(_category_labels()),
                            delete_form=ConfirmForm()), status
