@@ -49,11 +49,12 @@ test: system-deps install-test translations
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Regenerates the initial migration from the models (while the schema is still
-# pre-release). Run after changing a model; review the result.
+# Writes a new revision from the difference between the models and the migrations so far.
+# Run after changing a model; review the result (data moves are written by hand).
 migration: install
-	rm -f migrations/versions/0001_initial.py /tmp/u4ssc-migration.db
-	DATABASE_URL=sqlite:////tmp/u4ssc-migration.db $(BIN)/flask db migrate -m initial --rev-id 0001
+	rm -f /tmp/u4ssc-migration.db
+	DATABASE_URL=sqlite:////tmp/u4ssc-migration.db $(BIN)/flask db upgrade
+	DATABASE_URL=sqlite:////tmp/u4ssc-migration.db $(BIN)/flask db migrate -m "$(or $(MSG),schema change)"
 	rm -f /tmp/u4ssc-migration.db
 
 # Loads the portal and a bare-Flask baseline under gunicorn with wrk; prints the ratios

@@ -6,8 +6,8 @@ from flask import Response, abort, render_template, request
 
 from intake.letters import bp
 from intake.services.letters import (
-    letter_from_token,
-    letter_id_from_token,
+    letter_for_link,
+    link_from_token,
     served_document,
     stored_document,
 )
@@ -15,12 +15,10 @@ from intake.services.letters import (
 
 @bp.get("/<token>.<any(html, pdf, docx):kind>")
 def download(token: str, kind: str):
-    letter_id = letter_id_from_token(token)
-    if letter_id is None:
-        abort(404)
-    document = served_document(letter_id, kind)
+    document = served_document(token, kind)
     if document is None:
-        letter = letter_from_token(token)
+        link = link_from_token(token)
+        letter = letter_for_link(link) if link is not None else None
         if letter is None:
             abort(404)
         if not letter.is_rendered:
@@ -31,7 +29,7 @@ def download(token: str, kind: str):
             response.headers["Retry-After"] = "5"
             response.headers["Cache-Control"] = "no-store"
             return response
-        document = stored_document(letter, kind)
+        document = stored_document(letter, token=token, link=link, kind=kind)
     if request.if_none_match.contains(document.etag):
         return Response(status=304, headers={"ETag": f'"{document.etag}"'})
     response = Response(document.body)

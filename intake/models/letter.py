@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, event
@@ -19,6 +20,10 @@ class ImmutableLetterError(RuntimeError):
     """Raised when code tries to change a letter after it was written."""
 
 
+def new_download_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class Letter(db.Model):
     __tablename__ = "letter"
 
@@ -33,6 +38,10 @@ class Letter(db.Model):
     content: Mapped[dict] = mapped_column(JSON)
     # The conversation that produced the letter: confirming it twice gives the same letter.
     conversation_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # A random part of the download link: a link names one letter for good, even if a
+    # deleted letter's id is later given to another one, so a process may keep what it
+    # served under the link without asking the database again.
+    download_key: Mapped[str] = mapped_column(String(32), default=new_download_key)
     # Deferred: a download reads the one document it sends, not all three.
     html: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
@@ -52,7 +61,8 @@ class Letter(db.Model):
         return f"<Letter {self.id} city={self.city_id} {self.locale}>"
 
 
-FROZEN_COLUMNS = ("city_id", "locale", "template_version", "fee", "content", "conversation_id")
+FROZEN_COLUMNS = ("city_id", "locale", "template_version", "fee", "content", "conversation_id",
+                  "download_key")
 
 
 @event.listens_for(Letter, "before_update")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -51,8 +53,9 @@ def create_letter(city: City, *, locale: str, fee: FeeQuote, content: dict,
 
 
 def enqueue_rendering(letter: Letter):
-    return enqueue("letter.render", {"letter_id": letter.id}, key=f"letter-render:{letter.id}",
-                   queue="documents")
+    # The key names the letter, not only its id: ids can come back after a deletion.
+    return enqueue("letter.render", {"letter_id": letter.id},
+                   key=f"letter-render:{letter.id}:{letter.download_key}", queue="documents")
 
 
 def render_documents(letter: Letter) -> dict[str, bytes]:
@@ -93,28 +96,57 @@ def render_letter(payload: dict) -> dict:
 
 # --------------------------------------------------------------------------- links
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=LETTER_SALT)
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _serializer_for(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt=LETTER_SALT)
+
+
+@dataclass(frozen=True)
+class LetterLink:
+    """What a download token names: a letter id and, for links made since the download
+    key exists, that letter's key (None for an older link naming the id alone)."""
+
+    letter_id: int
+    download_key: str | None
 
 
 def letter_token(letter: Letter) -> str:
-    return _serializer().dumps(letter.id)
+    return _serializer().dumps([letter.id, letter.download_key])
 
 
-def letter_id_from_token(token: str) -> int | None:
-    """The letter id a download token names, or None for a forged one."""
+def link_from_token(token: str) -> LetterLink | None:
+    """The letter a download token names, or None for a forged one."""
     try:
-        letter_id = _serializer().loads(token)
+        payload = _serializer().loads(token)
     except BadSignature:
         return None
-    if isinstance(letter_id, bool) or not isinstance(letter_id, int):
+    if _is_id(payload):
+        return LetterLink(payload, None)
+    if (isinstance(payload, list) and len(payload) == 2 and _is_id(payload[0])
+            and isinstance(payload[1], str)):
+        return LetterLink(payload[0], payload[1])
+    return None
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def letter_for_link(link: LetterLink) -> Letter | None:
+    letter = db.session.get(Letter, link.letter_id)
+    if letter is None or (link.download_key is not None
+                          and letter.download_key != link.download_key):
         return None
-    return letter_id
+    return letter
 
 
 def letter_from_token(token: str) -> Letter | None:
     """The letter a download token names, or None for a forged or unknown one."""
-    letter_id = letter_id_from_token(token)
-    return db.session.get(Letter, letter_id) if letter_id is not None else None
+    link = link_from_token(token)
+    return letter_for_link(link) if link is not None else None
 
 
 @dataclass(frozen=True)
@@ -125,31 +157,50 @@ class StoredDocument:
     filename: str | None  # None: shown in the browser (HTML)
 
 
-# A rendered letter never changes (the model refuses it), so each web process keeps the
-# documents it has served; a later download only checks, with a one-column query, that the
-# letter with this id is still the one whose bytes are kept (ids can be reused after a
-# deletion), instead of loading the document again.
+@dataclass(frozen=True)
+class _ServedDocument:
+    document: StoredDocument
+    link: LetterLink
+    checked_at: float
+
+
+# A rendered letter never changes (the model refuses it) and a link with a download key
+# names one letter for good, so each web process keeps the documents it has served, under
+# the exact token it verified, and sends them again without verifying the signature or
+# asking the database. Letters are only deleted with their city; so that a deleted letter
+# stops being served soon after, a kept document is checked against the database again
+# once it is older than this.
+RECHECK_AFTER_SECONDS = 60.0
 _served_documents = RenderedPages(maxsize=128)
 
 
-def stored_document(letter: Letter, kind: str) -> StoredDocument:
+def stored_document(letter: Letter, *, token: str, link: LetterLink, kind: str
+                    ) -> StoredDocument:
     document = StoredDocument(
         body=getattr(letter, kind), etag=f"{letter.content_hash}-{kind}",
         media_type=MEDIA_TYPES[kind],
         filename=None if kind == "html" else download_filename(letter, kind))
-    _served_documents.put((letter.id, kind), document)
+    if link.download_key is not None:
+        _served_documents.put((token, kind), _ServedDocument(document, link, time.monotonic()))
     return document
 
 
-def served_document(letter_id: int, kind: str) -> StoredDocument | None:
-    document = _served_documents.get((letter_id, kind))
-    if document is None:
+def served_document(token: str, kind: str) -> StoredDocument | None:
+    """The document this process already served under this very token, if still current."""
+    kept = _served_documents.get((token, kind))
+    if kept is None:
         return None
+    if time.monotonic() - kept.checked_at < RECHECK_AFTER_SECONDS:
+        return kept.document
+    link = kept.link
     current_hash = db.session.execute(
-        select(Letter.content_hash).where(Letter.id == letter_id)).scalar_one_or_none()
-    if current_hash is None or document.etag != f"{current_hash}-{kind}":
+        select(Letter.content_hash).where(Letter.id == link.letter_id,
+                                          Letter.download_key == link.download_key)
+    ).scalar_one_or_none()
+    if current_hash is None or kept.document.etag != f"{current_hash}-{kind}":
         return None
-    return document
+    _served_documents.put((token, kind), _ServedDocument(kept.document, link, time.monotonic()))
+    return kept.document
 
 
 def letter_urls(letter: Letter) -> dict[str, str]:

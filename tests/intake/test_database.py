@@ -43,3 +43,30 @@ def test_cities_create_refuses_bad_population(runner):
     result = runner.invoke(args=["cities", "create", "--name", "X", "--population", "-5"])
     assert result.exit_code != 0
     assert "population" in result.output.lower()
+
+
+def test_letters_written_before_download_keys_get_a_key_of_their_own(tmp_path):
+    from flask_migrate import downgrade, upgrade
+
+    from intake import create_app
+
+    url = f"sqlite:///{tmp_path / 'older.db'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test"})
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO city (id, name, population, economy, stage, access_key, locale, "
+                "created_at, updated_at) SELECT 1, 'Older', 1000, 'developed', "
+                "'letter_received', 'k', 'en', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"))
+            for letter_id in (1, 2):
+                connection.execute(text(
+                    "INSERT INTO letter (id, city_id, locale, template_version, fee, content, "
+                    "created_at) VALUES (:id, 1, 'en', 'v1', '{}', '{}', CURRENT_TIMESTAMP)"),
+                    {"id": letter_id})
+        upgrade()
+        with db.engine.connect() as connection:
+            keys = connection.execute(text("SELECT download_key FROM letter")).scalars().all()
+        assert len(keys) == 2 and all(keys) and len(set(keys)) == 2
+        downgrade(revision="0001")
+        db.engine.dispose()

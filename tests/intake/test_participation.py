@@ -139,6 +139,66 @@ def test_tampered_or_foreign_tokens_are_404(app, client):
     assert client.get(f"/letters/{stale}.html").status_code == 404
 
 
+def test_a_link_names_one_letter_even_when_its_id_is_given_to_another(app, client):
+    first = confirm_participation(answers(), locale="en")
+    first_pdf = client.get(path_of(first.pdf_url))
+    assert first_pdf.status_code == 200
+    letter = db.session.get(Letter, first.letter_id)
+    db.session.delete(letter)
+    db.session.commit()
+
+    # The next letter may get the same id (SQLite reuses the highest one); the old link
+    # must not open it, and its own link must serve its own document, not the one this
+    # process kept for the old link.
+    second = confirm_participation(answers(city_name="Tromsø", conversation_id="conv-2"),
+                                   locale="en")
+    second_html = client.get(path_of(second.html_url))
+    assert second_html.status_code == 200 and "Tromsø".encode() in second_html.data
+    old_link_html = client.get(path_of(first.html_url))
+    assert old_link_html.status_code == 404 or "Tromsø".encode() not in old_link_html.data
+    assert client.get(path_of(second.pdf_url)).data != first_pdf.data
+
+
+def test_a_kept_document_is_sent_again_without_the_database(app, client):
+    from sqlalchemy import event
+
+    result = confirm_participation(answers(), locale="en")
+    first = client.get(path_of(result.pdf_url))
+    statements = []
+    engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        again = client.get(path_of(result.pdf_url))
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert not [s for s in statements if "letter" in s.lower()]
+
+
+def test_a_deleted_letter_stops_being_served_once_its_kept_copy_is_checked(
+        app, client, monkeypatch):
+    from intake.services import letters
+
+    result = confirm_participation(answers(), locale="en")
+    assert client.get(path_of(result.pdf_url)).status_code == 200
+    db.session.delete(db.session.get(Letter, result.letter_id))
+    db.session.commit()
+    monkeypatch.setattr(letters, "RECHECK_AFTER_SECONDS", 0.0)
+    assert client.get(path_of(result.pdf_url)).status_code == 404
+
+
+def test_a_link_made_before_download_keys_still_opens_its_letter(app, client):
+    from intake.services.letters import _serializer
+
+    result = confirm_participation(answers(), locale="en")
+    older_link = _serializer().dumps(result.letter_id)
+    response = client.get(f"/letters/{older_link}.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    forged_key = _serializer().dumps([result.letter_id, "not-its-key"])
+    assert client.get(f"/letters/{forged_key}.pdf").status_code == 404
+
+
 def test_letter_not_yet_rendered_says_it_is_being_prepared(app, client):
     from intake.fees import quote_fee
 

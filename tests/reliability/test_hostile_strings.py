@@ -305,10 +305,11 @@ def test_assistant_fields_stay_inert_in_pages_letters_svg_and_mail(app, app_fact
         import docx
 
         for result in results[:3]:
-            letter_id = db.session.execute(select(Letter.id).where(
+            letter = db.session.execute(select(Letter).where(
                 Letter.conversation_id == result["id"])).scalar_one()
             job = db.session.execute(select(JobRecord).where(
-                JobRecord.key == f"letter-render:{letter_id}")).scalar_one()
+                JobRecord.key == f"letter-render:{letter.id}:{letter.download_key}")
+            ).scalar_one()
             run_job(job.id)
             pdf = client.get(urlsplit(result["letter"]["pdf_url"]).path)
             assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
