@@ -40,7 +40,7 @@ def rq_worker(queues: tuple[str, ...], burst: bool, simple: bool) -> None:
     """Run an RQ worker with the app's context (queues: scoring documents mail default)."""
     from rq import Queue, SimpleWorker, Worker
 
-    from intake.jobs import get_redis, reconcile_pending
+    from intake.jobs import get_redis, reconcile_pending, warm_up_statements
 
     connection = get_redis()
     if connection is None:
@@ -57,6 +57,8 @@ def rq_worker(queues: tuple[str, ...], burst: bool, simple: bool) -> None:
     handed_over = reconcile_pending()
     if handed_over:
         click.echo(f"queued {handed_over} job(s) left pending while Redis was away")
+    if not simple:
+        warm_up_statements()
     # Each job runs in a forked process: no database connection may be open at fork time
     # (SQLite in particular breaks when a child inherits one: "locking protocol").
     db.session.remove()

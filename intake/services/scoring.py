@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from intake import signals
 from intake.extensions import db
-from intake.jobs import enqueue, job_handler
+from intake.jobs import enqueue, job_handler, running_job_id, warms_up
 from intake.models import JobRecord, JobState
 from intake.models.score import CategoryScore
 from scoring.bands import DIRECTIONS
@@ -120,8 +120,12 @@ def rescore(city_ids: list[int] | None = None) -> int:
     return count
 
 
-def store_result(result: dict[str, Any], job_id: str | None = None) -> CategoryScore:
-    """Insert the score row for this exact input, or return the one already there."""
+def store_result(result: dict[str, Any], job_id: str | None = None, *,
+                 commit: bool = True) -> CategoryScore:
+    """Insert the score row for this exact input, or return the one already there.
+
+    With commit=False the row is only flushed: the caller commits it with its own work.
+    """
     unique = {"city_id": result["city_id"], "category_id": result["category_id"],
               "catalog_version": result["catalog_version"],
               "benchmark_version": result["benchmark_version"],
@@ -134,7 +138,10 @@ def store_result(result: dict[str, Any], job_id: str | None = None) -> CategoryS
                         total=result["total"], items=result["items"], job_id=job_id)
     db.session.add(row)
     try:
-        db.session.commit()
+        if commit:
+            db.session.commit()
+        else:
+            db.session.flush()
     except IntegrityError:
         # Another worker stored the same input a moment ago: theirs is identical.
         db.session.rollback()
@@ -145,6 +152,12 @@ def store_result(result: dict[str, Any], job_id: str | None = None) -> CategoryS
     return row
 
 
+@warms_up
+def _compile_score_lookup() -> None:
+    _find({"city_id": 0, "category_id": "", "catalog_version": "", "benchmark_version": "",
+           "input_hash": ""})
+
+
 def _find(unique: dict[str, Any]) -> CategoryScore | None:
     return db.session.execute(select(CategoryScore).filter_by(**unique)).scalar_one_or_none()
 
@@ -153,9 +166,12 @@ def _find(unique: dict[str, Any]) -> CategoryScore | None:
 def run_scoring(payload: dict[str, Any]) -> dict[str, Any]:
     """The job: score (pure) and store (idempotent). Returns a small summary for the job row."""
     result = score_category(payload)
-    record = db.session.execute(
-        select(JobRecord).where(JobRecord.key == job_key(payload))).scalar_one_or_none()
-    row = store_result(result, job_id=record.id if record is not None else None)
+    job_id = running_job_id()
+    if job_id is None:  # called directly, not through run_job
+        job_id = db.session.execute(
+            select(JobRecord.id).where(JobRecord.key == job_key(payload))).scalar_one_or_none()
+    # Left uncommitted: run_job commits the score with the job's "done" in one transaction.
+    row = store_result(result, job_id=job_id, commit=False)
     return {"score_id": row.id, "percent": row.percent, "band": row.band,
             "input_hash": row.input_hash}
 

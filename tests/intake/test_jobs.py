@@ -92,3 +92,38 @@ def test_redis_down_leaves_job_pending_then_reconciles(app_factory, database_url
         assert stored.state == JobState.DONE and stored.result == {"echo": 14}
         db.session.delete(stored)
         db.session.commit()
+
+
+def test_a_forking_worker_compiles_job_statements_once_before_forking(app):
+    from sqlalchemy import event
+
+    from intake.jobs import run_job, warm_up_statements
+
+    record = JobRecord(id="warm-1", kind="test.echo", key="echo-warm", queue="default",
+                       payload={"value": 4}, state=JobState.QUEUED)
+    db.session.add(record)
+    db.session.commit()
+    db.session.remove()
+
+    warm_up_statements()
+    # It changed nothing.
+    assert db.session.get(JobRecord, "warm-1").state == JobState.QUEUED
+    assert db.session.get(JobRecord, "warm-1").attempts == 0
+    db.session.remove()
+
+    # A job run afterwards (as in a forked work horse, which starts with this cache)
+    # compiles none of the job row's statements again.
+    compiled_anew = []
+
+    def record_cache_use(connection, cursor, statement, parameters, context, many):
+        if " job" in statement and context.cache_hit is not context.dialect.CACHE_HIT:
+            compiled_anew.append(statement)
+
+    event.listen(db.engine, "after_cursor_execute", record_cache_use)
+    try:
+        assert run_job("warm-1") == {"echo": 8}
+    finally:
+        event.remove(db.engine, "after_cursor_execute", record_cache_use)
+    assert compiled_anew == []
+    done = db.session.get(JobRecord, "warm-1")
+    assert (done.state, done.attempts, done.result) == (JobState.DONE, 1, {"echo": 8})
