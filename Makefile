@@ -7,7 +7,7 @@ export FLASK_APP := wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test system-deps translations db worker lint migration bench demo clean
+.PHONY: run test install install-test system-deps translations db worker lint migration bench audit demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -64,6 +64,12 @@ bench: system-deps install-test translations
 	$(BIN)/python -m bench.run --write-results $(BENCH_ARGS) \
 		--database-url $${BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} \
 		--only "wizard step save,assistant turn (JSON API)"
+
+# Checks every installed package against the Python Packaging Advisory Database (needs
+# access to PyPI's JSON API or OSV).
+audit: install-test
+	$(BIN)/pip install --quiet pip-audit
+	$(BIN)/pip-audit --skip-editable
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
