@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -70,7 +71,11 @@ def kpi_field_prefix(kpi_code: str) -> str:
     return "kpi_" + re.sub(r"\W+", "_", kpi_code).strip("_").lower()
 
 
-_cache: dict[tuple, type] = {}
+# Steps × languages × base classes in use; the least recently used class is rebuilt.
+MAX_FORM_CLASSES = 512
+# Keyed by the step object itself (held here, so its id cannot be reused): a reloaded
+# catalog makes new steps, which get new classes instead of ones with stale fields.
+_cache: OrderedDict[tuple, tuple[Step, type]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -78,11 +83,12 @@ def build_step_form(step: Step, *, base: type = wtforms.Form,
                     translate: Callable[[str], str] = str, locale: str = "en") -> type:
     """A WTForms class for a step: per data point the value, "not available" and a
     justification box (for warnings); per KPI its provenance. Cached per step and locale."""
-    key = (step.key, locale, base)
+    key = (id(step), locale, base)
     with _cache_lock:
         cached = _cache.get(key)
-    if cached is not None:
-        return cached
+        if cached is not None and cached[0] is step:
+            _cache.move_to_end(key)
+            return cached[1]
     attrs: dict[str, Any] = {
         "version": wt.HiddenField(),
         "resume": wt.HiddenField(validators=[Optional(), Length(max=500)]),
@@ -111,5 +117,8 @@ def build_step_form(step: Step, *, base: type = wtforms.Form,
     safe = re.sub(r"\W+", "_", step.key)
     form_class = type(f"StepForm_{safe}_{locale}", (base,), attrs)
     with _cache_lock:
-        _cache[key] = form_class
+        _cache[key] = (step, form_class)
+        _cache.move_to_end(key)
+        while len(_cache) > MAX_FORM_CLASSES:
+            _cache.popitem(last=False)
     return form_class

@@ -1,6 +1,8 @@
 """Domain events, so features react to each other without importing each other.
 
-Senders pass keyword arguments only: `city_id` and `category_id` (catalog category id).
+Senders pass keyword arguments only: `city_id` and `category_id` (catalog category id);
+`category_data_changed` may also carry `complete` (False when the sender knows the category
+is still open for editing, None or absent when it does not know).
 """
 
 from blinker import Namespace

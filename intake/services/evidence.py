@@ -8,12 +8,13 @@ import secrets
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from intake.extensions import db
 from intake.models.values import EvidenceFile
@@ -146,10 +147,22 @@ def _plain_name(filename: str | None) -> str:
     return name
 
 
-def evidence_for(city_id: int) -> dict[str, list[EvidenceFile]]:
+# Built once: every step page lists its KPIs' files.
+_CITY_FILES = (select(EvidenceFile).where(EvidenceFile.city_id == bindparam("city_id"))
+               .order_by(EvidenceFile.uploaded_at, EvidenceFile.id))
+_CITY_FILES_OF = _CITY_FILES.where(EvidenceFile.kpi_code.in_(bindparam("codes",
+                                                                       expanding=True)))
+
+
+def evidence_for(city_id: int, kpi_codes: Iterable[str] | None = None
+                 ) -> dict[str, list[EvidenceFile]]:
+    """The city's files per KPI code (only these KPIs' when `kpi_codes` is given)."""
     files: dict[str, list[EvidenceFile]] = {}
-    rows = db.session.execute(select(EvidenceFile).where(EvidenceFile.city_id == city_id)
-                              .order_by(EvidenceFile.uploaded_at, EvidenceFile.id))
+    if kpi_codes is None:
+        rows = db.session.execute(_CITY_FILES, {"city_id": city_id})
+    else:
+        rows = db.session.execute(_CITY_FILES_OF, {"city_id": city_id,
+                                                   "codes": list(kpi_codes)})
     for row in rows.scalars():
         files.setdefault(row.kpi_code, []).append(row)
     return files

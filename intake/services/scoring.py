@@ -181,7 +181,10 @@ def _on_completed(sender, **kwargs) -> None:
 
 
 def _on_data_changed(sender, **kwargs) -> None:
-    # request_scoring checks the status: changes to an unfinished category wait for "complete".
+    # Changes to an unfinished category wait for "complete": a sender that knows the
+    # category is still being edited says so, otherwise request_scoring reads the status.
+    if kwargs.get("complete") is False:
+        return
     _safely_request(kwargs.get("city_id"), kwargs.get("category_id"))
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import event, select, update
+from sqlalchemy import bindparam, event, insert, select, update
 
 from forms.builder import QUALITY_TIER_IDS
 from forms.fields import format_plain
@@ -58,14 +58,33 @@ for _event in ("after_flush", "after_commit", "after_soft_rollback"):
     event.listen(db.session, _event, _forget_value_rows)
 
 
+# The statements every wizard page and save runs, built once (building one costs about as
+# much as SQLAlchemy's cached execution of it); values are bound per call.
+_CITY_VALUES = select(DataValue).where(DataValue.city_id == bindparam("city_id"))
+_PROVENANCE = select(KpiProvenance).where(KpiProvenance.city_id == bindparam("city_id"))
+_PROVENANCE_OF = _PROVENANCE.where(KpiProvenance.kpi_code.in_(bindparam("codes",
+                                                                          expanding=True)))
+_STATE_WHERE = (CategoryState.city_id == bindparam("city_id"),
+                CategoryState.category_id == bindparam("category_id"))
+_STATE = select(CategoryState).where(*_STATE_WHERE)
+_STATUS = select(CategoryState.status).where(*_STATE_WHERE)
+# (An UPDATE reserves the column names for its SET values: its parameters are named apart.)
+_CLAIM = (update(CategoryState)
+          .where(CategoryState.city_id == bindparam("which_city"),
+                 CategoryState.category_id == bindparam("which_category"),
+                 CategoryState.version == bindparam("expected"),
+                 CategoryState.status == IN_PROGRESS)
+          .execution_options(synchronize_session=False))
+
+
 def _city_value_rows(city_id: int) -> dict[str, DataValue]:
     session = db.session()
     if any(isinstance(pending, DataValue) for pending in session.new):
         _forget_value_rows(session)  # unflushed rows: let the query autoflush them
     cache = session.info.setdefault(_ROWS_CACHE, {})
     if city_id not in cache:
-        query = select(DataValue).where(DataValue.city_id == city_id)
-        cache[city_id] = {row.data_point_id: row for row in session.execute(query).scalars()}
+        result = session.execute(_CITY_VALUES, {"city_id": city_id}).scalars()
+        cache[city_id] = {row.data_point_id: row for row in result}
     return cache[city_id]
 
 
@@ -93,17 +112,17 @@ def get_city_values(city_id: int) -> dict[str, float | bool | None]:
 
 def provenance_rows(city_id: int, kpi_codes: Iterable[str] | None = None
                     ) -> dict[str, KpiProvenance]:
-    query = select(KpiProvenance).where(KpiProvenance.city_id == city_id)
-    if kpi_codes is not None:
-        query = query.where(KpiProvenance.kpi_code.in_(list(kpi_codes)))
-    return {row.kpi_code: row for row in db.session.execute(query).scalars()}
+    if kpi_codes is None:
+        result = db.session.execute(_PROVENANCE, {"city_id": city_id})
+    else:
+        result = db.session.execute(_PROVENANCE_OF, {"city_id": city_id,
+                                                     "codes": list(kpi_codes)})
+    return {row.kpi_code: row for row in result.scalars()}
 
 
 def category_state(city_id: int, category_id: str) -> CategoryState | None:
     return db.session.execute(
-        select(CategoryState).where(CategoryState.city_id == city_id,
-                                    CategoryState.category_id == category_id)
-    ).scalar_one_or_none()
+        _STATE, {"city_id": city_id, "category_id": category_id}).scalar_one_or_none()
 
 
 def category_states(city_id: int) -> dict[str, CategoryState]:
@@ -112,8 +131,9 @@ def category_states(city_id: int) -> dict[str, CategoryState]:
 
 
 def category_status(city_id: int, category_id: str) -> str:
-    state = category_state(city_id, category_id)
-    return state.status if state is not None else NOT_STARTED
+    status = db.session.execute(
+        _STATUS, {"city_id": city_id, "category_id": category_id}).scalar_one_or_none()
+    return status if status is not None else NOT_STARTED
 
 
 # ----------------------------------------------------------------------------- writing
@@ -148,6 +168,7 @@ def store_entries(city_id: int, entries: Iterable[Entry], *, actor: str,
     entries = list(entries)
     rows = value_rows(city_id, [e.data_point_id for e in entries])
     changed: set[str] = set()
+    audits: list[dict] = []
     for entry in entries:
         row = rows.get(entry.data_point_id)
         before_text = _audit_text(row)
@@ -176,13 +197,18 @@ def store_entries(city_id: int, entries: Iterable[Entry], *, actor: str,
         if after_text != before_text:
             row.version = (row.version or 0) + 1
             row.updated_by = actor[:200]
-            db.session.add(ValueAudit(
-                city_id=city_id, data_point_id=entry.data_point_id, category_id=category_id,
-                category_version=category_version, actor=actor[:200], old_text=before_text,
-                new_text=after_text, reason=reason))
+            audits.append({
+                "city_id": city_id, "data_point_id": entry.data_point_id,
+                "category_id": category_id, "category_version": category_version,
+                "actor": actor[:200], "old_text": before_text, "new_text": after_text,
+                "reason": reason, "at": utcnow()})
         if (row.value != before_value or row.not_available != before_na
                 or row.valid != before_valid):
             changed.add(entry.data_point_id)
+    if audits:
+        # Audit rows are only ever inserted: one executemany, without the unit of work
+        # tracking objects nobody reads back.
+        db.session.execute(insert(ValueAudit), audits)
     return changed
 
 
@@ -304,22 +330,22 @@ def reopen_category(city_id: int, category_id: str, *, actor: str) -> None:
         signals.category_reopened.send(None, city_id=city_id, category_id=category_id)
 
 
-def try_lock(city_id: int, category_id: str, expected_version: int) -> int | None:
-    """Claim the next version atomically; None when someone saved in between (stale copy)."""
+def try_lock(city_id: int, category_id: str, expected_version: int, *,
+             current_step: int | None = None) -> int | None:
+    """Claim the next version atomically; None when someone saved in between (stale copy)
+    or the category is complete. `current_step` is stored by the same statement."""
     if expected_version == 0:
         if category_state(city_id, category_id) is not None:
             return None
-        db.session.add(CategoryState(city_id=city_id, category_id=category_id, version=1))
+        db.session.add(CategoryState(city_id=city_id, category_id=category_id, version=1,
+                                     current_step=current_step or 0))
         db.session.flush()
         return 1
-    result = db.session.execute(
-        update(CategoryState)
-        .where(CategoryState.city_id == city_id, CategoryState.category_id == category_id,
-               CategoryState.version == expected_version,
-               CategoryState.status == IN_PROGRESS)
-        .values(version=CategoryState.version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    values = {"version": CategoryState.version + 1, "updated_at": utcnow()}
+    if current_step is not None:
+        values["current_step"] = current_step
+    result = db.session.execute(_CLAIM.values(**values), {
+        "which_city": city_id, "which_category": category_id, "expected": expected_version})
     if result.rowcount != 1:
         return None
     return expected_version + 1

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -35,10 +39,35 @@ from intake.services.values import Entry, catalog
 PER_CAPITA_FORMULAS = {"per_100k", "per_capita", "per_capita_per_day"}
 
 
+# ------------------------------------------------------------------------------ catalog
+# What pages derive from the catalog alone (steps, labels per language) is kept per catalog
+# object: a changed catalog file loads a new object, which gets its own entries.
+MAX_DERIVED = 256
+_derived: OrderedDict[tuple, tuple[Any, Any]] = OrderedDict()
+_derived_lock = threading.Lock()
+
+
+def _from_catalog(cat: Any, key: tuple, build: Callable[[], Any]) -> Any:
+    full_key = (id(cat), *key)
+    with _derived_lock:
+        found = _derived.get(full_key)
+        if found is not None and found[0] is cat:
+            _derived.move_to_end(full_key)
+            return found[1]
+    value = build()
+    with _derived_lock:
+        _derived[full_key] = (cat, value)
+        while len(_derived) > MAX_DERIVED:
+            _derived.popitem(last=False)
+    return value
+
+
 # ------------------------------------------------------------------------------ steps
 def steps(category_id: str) -> tuple[Step, ...]:
-    catalog().category(category_id)  # KeyError for an unknown category
-    return steps_for_category(catalog(), category_id)
+    cat = catalog()
+    cat.category(category_id)  # KeyError for an unknown category
+    return _from_catalog(cat, ("steps", category_id),
+                         lambda: steps_for_category(cat, category_id))
 
 
 def get_step(category_id: str, index: int) -> Step:
@@ -175,10 +204,10 @@ def rule_context(city_id: int, locale: str) -> RuleContext:
     cat = catalog()
     city = db.session.get(City, city_id)
     rows = value_service.value_rows(city_id)
-    per_capita = frozenset(
+    per_capita = _from_catalog(cat, ("per_capita",), lambda: frozenset(
         kpi.formula.params.get("numerator") for kpi in cat.kpis
-        if kpi.formula.kind in PER_CAPITA_FORMULAS and kpi.formula.params.get("numerator"))
-    labels = data_point_labels(locale)
+        if kpi.formula.kind in PER_CAPITA_FORMULAS and kpi.formula.params.get("numerator")))
+    labels = _labels(cat, locale)
     return RuleContext(
         values=value_service.get_city_values(city_id),
         previous={k: r.previous_value for k, r in rows.items() if r.previous_value is not None},
@@ -190,12 +219,18 @@ def rule_context(city_id: int, locale: str) -> RuleContext:
 
 
 def data_point_labels(locale: str) -> dict[str, str]:
-    return {dp.id: dp.label.get(locale) for dp in _all_data_points()}
+    return dict(_labels(catalog(), locale))
 
 
-def _all_data_points() -> list[Any]:
+def _labels(cat: Any, locale: str) -> Mapping[str, str]:
+    """Read-only: shared by every request in this language."""
+    return _from_catalog(cat, ("labels", locale), lambda: MappingProxyType(
+        {dp.id: dp.label.get(locale) for dp in _all_data_points(cat)}))
+
+
+def _all_data_points(cat: Any) -> list[Any]:
     seen: dict[str, Any] = {}
-    for kpi in catalog().kpis:
+    for kpi in cat.kpis:
         for dp in kpi.data_points:
             seen.setdefault(dp.id, dp)
     return list(seen.values())
@@ -305,36 +340,42 @@ def save_step(city_id: int, step: Step, submitted: StepInput, *, expected_versio
     `action` ("next", "back", "save") decides where "continue" lands next time.
     """
     category_id = step.category_id
-    state = value_service.category_state(city_id, category_id)
-    if state is not None and state.status == COMPLETE:
-        return SaveOutcome("locked", state.version)
     checked = check_step(city_id, step, submitted, locale)
+    last = len(steps(category_id)) - 1
+    if action == "next" and not checked.blocking:
+        current_step = min(step.index + 1, last)
+    elif action == "back":
+        current_step = max(step.index - 1, 0)
+    else:
+        current_step = step.index
+    # One statement claims the version and records the step when the copy is current and
+    # the category open; only a refused claim reads the state to say why.
     try:
-        version = value_service.try_lock(city_id, category_id, expected_version)
+        version = value_service.try_lock(city_id, category_id, expected_version,
+                                         current_step=current_step)
     except IntegrityError:
         db.session.rollback()
         version = None
     if version is None:
+        state = value_service.category_state(city_id, category_id)
+        locked = state is not None and state.status == COMPLETE
+        locked_version = state.version if state is not None else 0
         db.session.rollback()
+        if locked:
+            return SaveOutcome("locked", locked_version)
         return SaveOutcome("conflict", current_version(city_id, category_id), checked,
                            value_service.audit_since(city_id, category_id, expected_version))
     changed = value_service.store_entries(city_id, checked.entries, actor=actor,
                                           category_id=category_id, category_version=version)
     value_service.store_provenance(city_id, checked.provenance)
-    state = value_service.category_state(city_id, category_id)
-    db.session.refresh(state)
-    last = len(steps(category_id)) - 1
-    if action == "next" and not checked.blocking:
-        state.current_step = min(step.index + 1, last)
-    elif action == "back":
-        state.current_step = max(step.index - 1, 0)
-    else:
-        state.current_step = step.index
     db.session.commit()
     if changed:
         for changed_category in value_service.categories_using(changed):
-            signals.category_data_changed.send(None, city_id=city_id,
-                                               category_id=changed_category)
+            # The saved category was open for editing (its claim succeeded), so the
+            # receivers need not look its state up again after the commit.
+            signals.category_data_changed.send(
+                None, city_id=city_id, category_id=changed_category,
+                complete=False if changed_category == category_id else None)
     return SaveOutcome("saved", version, checked)
 
 

@@ -26,7 +26,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import EmailField
 from wtforms.validators import Length, Optional, Regexp
 
-from forms.builder import QUALITY_TIERS, build_step_form, field_name, kpi_field_prefix
+from forms.builder import QUALITY_TIERS, build_step_form, kpi_field_prefix
 from intake.i18n import current_language
 from intake.models import City
 from intake.permissions import current_city, remember_city
@@ -34,9 +34,10 @@ from intake.services import evidence as evidence_service
 from intake.services import values as value_service
 from intake.services import wizard as wizard_service
 from intake.services import workbook as workbook_service
+from intake.services.gains import previous_year_values
 from intake.services.links import LinkError, city_from_token, workspace_token, workspace_url
 from intake.services.mail import send_mail
-from intake.wizard import bp
+from intake.wizard import bp, rendering
 from intake.wizard.helpers import format_number, render_message
 
 SESSION_TOKEN = "workspace_token"
@@ -174,21 +175,24 @@ def _form_class(step):
 def _render_step(step, formdata: MultiDict, *, findings=None, provenance_findings=None,
                  unjustified=(), status=200, conflict=None, version=None, notice=None):
     city = g.city
-    form = _form_class(step)(formdata=formdata)
-    form.version.data = str(version if version is not None
-                            else wizard_service.current_version(city.id, step.category_id))
-    form.resume.data = session.get(SESSION_TOKEN) or workspace_token(city)
+    lang = _lang()
+    catalog = value_service.catalog()
+    category = catalog.category(step.category_id)
     all_steps = wizard_service.steps(step.category_id)
-    category = value_service.catalog().category(step.category_id)
-    computed = wizard_service.computed_for_step(city.id, step)
-    files = evidence_service.evidence_for(city.id)
-    return render_template(
-        "wizard/step.html", city=city, step=step, steps=all_steps, category=category,
-        form=form, lang=_lang(), findings=findings or {}, unjustified=set(unjustified),
-        provenance_findings=provenance_findings or {}, computed=computed, files=files,
-        field_name=field_name, kpi_prefix=kpi_field_prefix, conflict=conflict,
-        status=value_service.category_status(city.id, step.category_id), notice=notice,
-        quality_tiers=QUALITY_TIERS, labels=wizard_service.data_point_labels(_lang())), status
+    state = value_service.category_state(city.id, step.category_id)
+    if version is None:
+        version = state.version if state is not None else 0
+    skeleton = rendering.skeleton(catalog, step, category, all_steps, lang, _form_class(step))
+    page = rendering.render_step_page(
+        skeleton, step, formdata, city_name=city.name, notice=notice, conflict=conflict,
+        status=state.status if state is not None else value_service.NOT_STARTED,
+        labels=lambda: wizard_service.data_point_labels(lang), version=version,
+        resume=session.get(SESSION_TOKEN) or workspace_token(city),
+        findings=findings or {}, provenance_findings=provenance_findings or {},
+        unjustified=set(unjustified), computed=wizard_service.computed_for_step(city.id, step),
+        files=evidence_service.evidence_for(city.id, [kpi.code for kpi in step.kpis]),
+        last_year=previous_year_values(city.id))
+    return render_template("wizard/step.html", page=page), status
 
 
 def _display_findings(city_id: int, step, formdata) -> tuple[dict, dict]:
