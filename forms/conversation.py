@@ -7,7 +7,6 @@ callable (population, economy, package) -> object with `.amount`, passed by the 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -371,11 +370,25 @@ def _valid_state(state: Any) -> bool:
             and isinstance(state.get("history"), list) and state.get("locale") in LANGUAGES)
 
 
+def _copy(state: dict) -> dict:
+    """A copy the engine may change without touching the caller's state.
+
+    The engine only sets and removes keys of the state and of its answers, and appends to
+    and pops from its history; it never changes an answer in place. Copying those three
+    containers is as safe as a deep copy and several times cheaper.
+    """
+    copied = dict(state)
+    for key, kind in (("answers", dict), ("history", list)):
+        if isinstance(copied.get(key), kind):
+            copied[key] = kind(copied[key])
+    return copied
+
+
 def answer(state: dict, text: str, *, quote: Quote | None = None) -> tuple[dict, Turn]:
     """Apply one message to the conversation; returns the new state and what to say next."""
     if not _valid_state(state):
         state = new_state(state.get("locale") if isinstance(state, dict) else None)
-    state = copy.deepcopy(state)
+    state = _copy(state)
     language = state["locale"]
     if state.get("done"):
         return state, render(state)
@@ -421,7 +434,7 @@ def _confirm(state: dict, verdict: Any, quote: Quote | None) -> tuple[dict, Turn
 
 def with_locale(state: dict, locale: str | None) -> dict:
     """The same conversation, asked from now on in another of the six languages."""
-    changed = copy.deepcopy(state)
+    changed = _copy(state)
     changed["locale"] = language_code(locale)
     return changed
 

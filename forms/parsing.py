@@ -35,6 +35,11 @@ def sanitize(text: object, *, multiline: bool = False) -> str:
     """Drop what no database or page can hold (NUL, lone surrogates, control characters)."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
+    if text.isascii() and text.isprintable():
+        # Most answers, and the same result as the general path below, much sooner: such
+        # text has no control, surrogate or invisible characters, is its own NFC, has no
+        # line breaks (so `multiline` changes nothing) and its only blank is the space.
+        return " ".join(text.split())
     kept = []
     for char in text:
         category = unicodedata.category(char)
@@ -185,7 +190,7 @@ def _best_phrase(text: str, phrases: list[str]) -> str | None:
         return text
     best = None
     for phrase in phrases:
-        starts = text.startswith(phrase + " ") or (_is_cjk(phrase) and text.startswith(phrase))
+        starts = text.startswith(phrase + " ") or (text.startswith(phrase) and _is_cjk(phrase))
         if starts and (best is None or len(phrase) > len(best)):
             best = phrase
     return best
@@ -233,7 +238,7 @@ def match_choice(text: str, options: list[tuple[str, list[str]]],
         return table[n]
     # "I would like the case study please": the longest name mentioned wins.
     mentioned = [k for k in table if re.search(r"(?:^|\s)" + re.escape(k) + r"(?:\s|$)", n)
-                 or (_is_cjk(k) and k in n)]
+                 or (k in n and _is_cjk(k))]
     if mentioned:
         return table[max(mentioned, key=len)]
     hit = _fuzzy(n, list(table), 0.75)
@@ -266,8 +271,19 @@ def _slot_table() -> dict[str, str]:
     return table
 
 
+@cache
+def _fillers() -> frozenset[str]:
+    return frozenset(vocabulary("fillers"))
+
+
+@cache
+def _change_verbs() -> tuple[str, ...]:
+    """The words for "change", longest first: "change the" must win over "change"."""
+    return tuple(sorted(vocabulary("change"), key=len, reverse=True))
+
+
 def _strip_fillers(text: str) -> str:
-    fillers = set(vocabulary("fillers"))
+    fillers = _fillers()
     tokens = text.split()
     while tokens and tokens[0] in fillers:
         tokens.pop(0)
@@ -299,10 +315,10 @@ def parse_command(text: str, language: str = "en", *, fuzzy: bool = False) -> Co
     for kind in ("back", "restart", "help"):
         if n in vocabulary(kind):
             return Command(kind)
-    for verb in sorted(vocabulary("change"), key=len, reverse=True):
+    for verb in _change_verbs():
         if n == verb:
             return Command("change")
-        if n.startswith(verb + " ") or (_is_cjk(verb) and n.startswith(verb)):
+        if n.startswith(verb + " ") or (n.startswith(verb) and _is_cjk(verb)):
             slot = match_slot(n[len(verb):])
             if slot:
                 return Command("change", slot)

@@ -56,6 +56,12 @@ class MessageSchema(Schema):
             raise ValidationError(str(_l("The text is longer than 10 kB.")))
 
 
+# Loading keeps no state on a schema, so one instance of each serves every request
+# (building one binds and copies all its fields each time).
+START_SCHEMA = StartSchema()
+MESSAGE_SCHEMA = MessageSchema()
+
+
 class TurnSchema(Schema):
     slot = fields.String(allow_none=True)
     text = fields.String()
@@ -125,7 +131,17 @@ def _turn_json(turn) -> dict:
             "error": turn.error}
 
 
-def _reply_json(reply: Reply) -> dict:
+def _reply_json(reply: Reply, conversation_id: str | None = None) -> dict:
+    """The reply as JSON; with `conversation_id` (the row's key, read before the service
+    committed) and a turn that is not the final one, nothing of the committed row is read.
+
+    A commit expires the row, so reading `id` or `result` again would begin a new
+    transaction (on SQLite a write-locking one) and load state and transcript once more.
+    A turn that is not done never has a result: the service stores a result only together
+    with the final turn, and answers a finished conversation with the final turn.
+    """
+    if conversation_id is not None and not reply.turn.done:
+        return {"id": conversation_id, "turn": _turn_json(reply.turn), "done": False}
     body = {"id": reply.conversation.id, "turn": _turn_json(reply.turn), "done": reply.done}
     if reply.done:
         result = reply.conversation.result
@@ -141,7 +157,7 @@ def _reply_json(reply: Reply) -> dict:
 @limiter.limit("20/minute")
 def create_conversation():
     """Start a conversation with the intake assistant (public)"""
-    values, problem = _load(StartSchema())
+    values, problem = _load(START_SCHEMA)
     if problem:
         return problem
     reply = start_conversation(values["locale"])
@@ -167,13 +183,17 @@ def show_conversation(conversation_id: str):
 @limiter.limit("60/minute")
 def post_conversation_message(conversation_id: str):
     """Answer the assistant's current question"""
-    if get_conversation(conversation_id) is None:
+    # Held for the whole request: the session's identity map keeps only weak references, so
+    # without it the service would read (and decode) the same row a second time.
+    conversation = get_conversation(conversation_id)
+    if conversation is None:
         return _not_found()
-    values, problem = _load(MessageSchema())
+    key = conversation.id
+    values, problem = _load(MESSAGE_SCHEMA)
     if problem:
         return problem
     try:
-        reply = post_message(conversation_id, values["text"], locale=values.get("locale"))
+        reply = post_message(key, values["text"], locale=values.get("locale"))
     except ConversationNotFound:
         return _not_found()
-    return jsonify(_reply_json(reply))
+    return jsonify(_reply_json(reply, key))

@@ -276,6 +276,22 @@ def test_the_engine_does_not_change_the_state_it_was_given():
     assert json.dumps(state, sort_keys=True) == before
 
 
+def test_no_turn_changes_the_state_it_was_given():
+    # Answers, a change that clears the economy, back (pops the history), a language change.
+    messages = ["Springfield", "Kenya", "250,000", "yes", "change the country", "France",
+                "back", "back", "1"]
+    state, _ = engine.start("en")
+    for message in messages:
+        before = json.dumps(state, sort_keys=True)
+        new_state, _ = engine.answer(state, message, quote=quote_fee)
+        assert json.dumps(state, sort_keys=True) == before
+        assert new_state["answers"] is not state["answers"]
+        assert new_state["history"] is not state["history"]
+        moved = engine.with_locale(new_state, "fr")
+        assert moved["locale"] == "fr" and new_state["locale"] == "en"
+        state = new_state
+
+
 def test_a_damaged_state_starts_over():
     state, turn = engine.answer({"nonsense": True}, "Springfield")
     assert turn.slot == "country"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from forms.parsing import (
     Command,
@@ -227,6 +229,20 @@ def test_sanitize_drops_what_databases_cannot_hold():
     assert sanitize("Lyon\x00\ud800 ") == "Lyon"
     assert sanitize("a\n\n\n\nb", multiline=True) == "a\n\nb"
     assert sanitize("a\n b") == "a b"
+
+
+@given(text=st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40),
+       multiline=st.booleans())
+def test_plain_ascii_takes_a_shortcut_to_the_same_result(text, multiline):
+    # A zero-width space sends the text down the general path, which then drops it.
+    assert sanitize(text, multiline=multiline) == sanitize(text + "\u200b", multiline=multiline)
+
+
+def test_the_longest_change_phrase_wins():
+    # "change the" must be tried before "change", or "the population" names no item.
+    assert parse_command("change the population", "en") == Command("change", "population")
+    assert parse_command("change the population", "en") == \
+        parse_command("change population", "en")
 
 
 def test_normalize_folds_case_accents_and_arabic_variants():

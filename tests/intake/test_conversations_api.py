@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from intake.extensions import db
 from intake.models import City, Conversation
@@ -110,6 +110,30 @@ def test_messy_answers_never_break_and_end_with_the_letter(client):
 
     shown = client.get(f"{API}/{conversation_id}").get_json()
     assert shown["done"] is True and shown["result"] == result
+
+
+def test_a_turn_reads_the_conversation_once_and_writes_it_once(client):
+    conversation_id = start(client)["id"]
+    say(client, conversation_id, "Springfield")
+    db.session.expunge_all()  # as in a new request: nothing known yet
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement.split(None, 1)[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        back = say(client, conversation_id, "back")
+        answer = say(client, conversation_id, "Springfield")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    # Per turn: one SELECT, one versioned UPDATE, and nothing read again after the commit.
+    assert [s for s in statements if s != "BEGIN"] == ["SELECT", "UPDATE"] * 2
+    assert back["id"] == answer["id"] == conversation_id
+    assert back["done"] is False and back["turn"]["slot"] == "city_name"
+    assert answer["done"] is False and answer["turn"]["slot"] == "country"
+    stored = db.session.get(Conversation, conversation_id)
+    assert stored.version == 4 and stored.state["current"] == "country"
 
 
 def test_get_returns_the_current_turn(client):
