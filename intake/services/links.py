@@ -35,7 +35,8 @@ class LinkError(Exception):
         self.reason = reason  # "invalid" or "expired"
 
 
-def city_from_token(token: str) -> City:
+def link_claims(token: str) -> tuple[int, str]:
+    """(city id, key) a genuine, unexpired link names; the city is not looked up."""
     try:
         data = _serializer().loads(token, max_age=WORKSPACE_MAX_AGE)
     except SignatureExpired:
@@ -44,8 +45,21 @@ def city_from_token(token: str) -> City:
         raise LinkError("invalid") from None
     if not isinstance(data, dict):
         raise LinkError("invalid")
-    city = db.session.get(City, data.get("city")) if isinstance(data.get("city"), int) else None
-    if city is None or city.access_key[:16] != data.get("key"):
+    city_id, key = data.get("city"), data.get("key")
+    if not isinstance(city_id, int) or isinstance(city_id, bool) or not isinstance(key, str):
+        raise LinkError("invalid")
+    return city_id, key
+
+
+def key_matches(access_key: str | None, key: str) -> bool:
+    """Whether a link's key is the one of a city whose access key is `access_key`."""
+    return access_key is not None and access_key[:16] == key
+
+
+def city_from_token(token: str) -> City:
+    city_id, key = link_claims(token)
+    city = db.session.get(City, city_id)
+    if city is None or not key_matches(city.access_key, key):
         raise LinkError("invalid")
     return city
 

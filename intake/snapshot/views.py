@@ -6,25 +6,32 @@ from flask import abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 
 from intake.cache import RenderedPages
+from intake.extensions import db
 from intake.i18n import current_language, text_direction
 from intake.models import City
 from intake.permissions import current_city
-from intake.services.links import LinkError, city_from_token
+from intake.services.links import LinkError, key_matches, link_claims
 from intake.services.scoring import retry_scoring_job
 from intake.snapshot import bp
-from intake.snapshot.cache import data_fingerprint
+from intake.snapshot.cache import snapshot_state
 from intake.snapshot.data import build_snapshot
 from intake.snapshot.render import render_pdf, render_svg
 
 
+def _claims(token: str) -> tuple[int, str]:
+    try:
+        return link_claims(token)
+    except LinkError as error:
+        abort(410 if error.reason == "expired" else 404)
+
+
 def _city(token: str | None) -> City:
     if token is not None:
-        try:
-            return city_from_token(token)
-        except LinkError as error:
-            if error.reason == "expired":
-                abort(410)
+        city_id, key = _claims(token)
+        city = db.session.get(City, city_id)
+        if city is None or not key_matches(city.access_key, key):
             abort(404)
+        return city
     city = current_city()  # opened by the workspace link (/w/<token>)
     if city is None:
         abort(403)
@@ -49,14 +56,27 @@ _rendered_pages = RenderedPages()
 
 
 def _page(token: str | None):
-    city = _city(token)
+    city = None
+    if token is not None:
+        # The link is checked against the access key read with the fingerprint: a page kept
+        # in memory is sent without loading the city.
+        city_id, link_key = _claims(token)
+    else:
+        city = _city(None)
+        city_id = city.id
+    state = snapshot_state(city_id)
+    if token is not None and not key_matches(state.access_key, link_key):
+        abort(404)
     language = current_language()
-    key = (city.id, language, token, data_fingerprint(city.id))
+    key = (city_id, language, token, state.fingerprint)
     personal = bool(session.get("_flashes"))
     if not personal:
         page = _rendered_pages.get(key)
         if page is not None:
             return page
+    city = city or db.session.get(City, city_id)
+    if city is None:  # removed since the query above
+        abort(404)
     snapshot = build_snapshot(city, language, text_direction(language) == "rtl")
     # A failed job shows a Retry form with this visitor's CSRF token: never shared.
     personal = personal or any(job.state == "failed" for _category, job in snapshot.jobs)

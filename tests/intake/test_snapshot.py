@@ -82,6 +82,36 @@ def test_snapshot_from_the_session_and_refusals(app, client):
     assert client.get("/snapshot/not-a-real-token/wheel.svg").status_code == 404
 
 
+def test_a_kept_page_is_not_sent_for_a_link_that_no_longer_opens_the_city(app, client):
+    from intake.models import City
+
+    city = city_with_ict()
+    old_link = workspace_token(city)
+    assert client.get(f"/snapshot/{old_link}").status_code == 200  # now kept in memory
+    # A new access key (links revoked) closes every link made before it, kept page or not.
+    stored = db.session.get(City, city.id)
+    stored.access_key = "n" * 32
+    db.session.commit()
+    assert client.get(f"/snapshot/{old_link}").status_code == 404
+    assert client.get(f"/snapshot/{workspace_token(stored)}").status_code == 200
+    # A link naming a city that does not exist.
+    db.session.delete(stored)
+    db.session.commit()
+    assert client.get(f"/snapshot/{workspace_token(stored)}").status_code == 404
+
+
+def test_an_expired_link_is_410(app, client):
+    import time
+
+    import time_machine
+
+    city = city_with_ict()
+    link = workspace_token(city)
+    assert client.get(f"/snapshot/{link}").status_code == 200
+    with time_machine.travel(time.time() + 61 * 24 * 3600, tick=False):
+        assert client.get(f"/snapshot/{link}").status_code == 410
+
+
 def test_svg_download_is_valid_xml_with_escaped_labels(app, client):
     city = city_with_ict(name='Ville <b>"Test"</b> & Co')
     response = client.get(f"/snapshot/{workspace_token(city)}/wheel.svg")
@@ -210,3 +240,40 @@ def test_demo_wheel_in_headless_chromium(sqlite_app):
                 browser.close()
     finally:
         server.shutdown()
+
+
+def test_the_fingerprint_moves_with_everything_the_snapshot_shows(app):
+    from intake.models import City
+    from intake.services.values import reopen_category, store_provenance
+    from intake.snapshot.cache import snapshot_state
+
+    city = city_with_ict()  # complete: scored inline
+    other = city_with_ict("Otherville")
+    seen = [snapshot_state(city.id).fingerprint]
+    other_before = snapshot_state(other.id).fingerprint
+
+    def changed() -> bool:
+        db.session.commit()
+        now = snapshot_state(city.id).fingerprint
+        moved = now != seen[-1]
+        seen.append(now)
+        return moved
+
+    reopen_category(city.id, CATEGORY, actor="test")
+    assert changed()
+    set_city_values(city.id, {"hh_internet": 12_345}, actor="test")
+    assert changed()
+    store_provenance(city.id, {"EC: ICT: ICT: 1C": {"source": "census"}})
+    assert changed()
+    mark_category_complete(city.id, CATEGORY, actor="test")  # a new score and its job
+    assert changed()
+    job = db.session.execute(select(JobRecord).where(
+        JobRecord.key.like(f"score:{city.id}:%"))).scalars().first()
+    job.state = JobState.FAILED
+    assert changed()
+    db.session.get(City, city.id).name = "Renamed"
+    assert changed()
+    assert not changed()  # nothing happened: the same page may be sent again
+    assert snapshot_state(other.id).fingerprint == other_before
+    assert snapshot_state(city.id).access_key == db.session.get(City, city.id).access_key
+    assert snapshot_state(10_000).access_key is None
