@@ -22,6 +22,10 @@ class RenderedPages:
                 self._pages.move_to_end(key)
             return page
 
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._pages)
+
     def put(self, key: tuple, page: Any) -> None:
         with self._lock:
             self._pages[key] = page

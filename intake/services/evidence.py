@@ -68,6 +68,8 @@ def check_xlsx(data: bytes) -> bool:
                         head = part.read(2048)
                     if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
                         return False
+    # zipfile raises NotImplementedError for a compression method it cannot read and
+    # RuntimeError for an encrypted member: either way, not a workbook we can open.
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, RuntimeError,
             NotImplementedError):
         return False

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +28,7 @@ from forms.rules import (
     message,
 )
 from intake import signals
+from intake.cache import RenderedPages
 from intake.extensions import db
 from intake.models import City
 from intake.models.submission import COMPLETE
@@ -42,23 +41,16 @@ PER_CAPITA_FORMULAS = {"per_100k", "per_capita", "per_capita_per_day"}
 # ------------------------------------------------------------------------------ catalog
 # What pages derive from the catalog alone (steps, labels per language) is kept per catalog
 # object: a changed catalog file loads a new object, which gets its own entries.
-MAX_DERIVED = 256
-_derived: OrderedDict[tuple, tuple[Any, Any]] = OrderedDict()
-_derived_lock = threading.Lock()
+_derived = RenderedPages(maxsize=256)
 
 
 def _from_catalog(cat: Any, key: tuple, build: Callable[[], Any]) -> Any:
     full_key = (id(cat), *key)
-    with _derived_lock:
-        found = _derived.get(full_key)
-        if found is not None and found[0] is cat:
-            _derived.move_to_end(full_key)
-            return found[1]
+    found = _derived.get(full_key)
+    if found is not None and found[0] is cat:  # the same catalog, not one at a reused id
+        return found[1]
     value = build()
-    with _derived_lock:
-        _derived[full_key] = (cat, value)
-        while len(_derived) > MAX_DERIVED:
-            _derived.popitem(last=False)
+    _derived.put(full_key, (cat, value))
     return value
 
 

@@ -10,7 +10,7 @@ from intake.extensions import db
 from intake.i18n import current_language, text_direction
 from intake.models import City
 from intake.permissions import current_city
-from intake.services.links import LinkError, key_matches, link_claims
+from intake.services.links import LinkError, city_from_token, key_matches, link_claims
 from intake.services.scoring import retry_scoring_job
 from intake.snapshot import bp
 from intake.snapshot.cache import snapshot_state
@@ -27,11 +27,10 @@ def _claims(token: str) -> tuple[int, str]:
 
 def _city(token: str | None) -> City:
     if token is not None:
-        city_id, key = _claims(token)
-        city = db.session.get(City, city_id)
-        if city is None or not key_matches(city.access_key, key):
-            abort(404)
-        return city
+        try:
+            return city_from_token(token)
+        except LinkError as error:
+            abort(410 if error.reason == "expired" else 404)
     city = current_city()  # opened by the workspace link (/w/<token>)
     if city is None:
         abort(403)

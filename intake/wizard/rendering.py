@@ -10,8 +10,6 @@ class, so the markup is exactly what the form would render.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms.widgets import html_params
 
 from forms.builder import field_name, kpi_field_prefix
+from intake.cache import RenderedPages
 from intake.wizard.helpers import format_number
 
 # Slot markers: control characters that catalog text, translations and URLs do not carry
@@ -166,23 +165,18 @@ def _parse(html: str) -> list[str | tuple[str, ...]]:
         parts.append(tuple(key.split(_SEP)))
 
 
-_lock = threading.Lock()
-
-
-def _cache() -> OrderedDict:
+def _cache() -> RenderedPages:
     # Kept on the app: tests build many apps, each with its own configuration.
-    return current_app.extensions.setdefault("intake.wizard.skeletons", OrderedDict())
+    return current_app.extensions.setdefault("intake.wizard.skeletons",
+                                             RenderedPages(maxsize=MAX_SKELETONS))
 
 
 def skeleton(catalog: Any, step, category, steps, lang: str, form_class) -> Skeleton:
     """The step's fixed HTML for this catalog, language and URL root (built on first use)."""
     key = (id(catalog), step.key, lang, request.script_root, form_class)
-    cache = _cache()
-    with _lock:
-        found = cache.get(key)
-        if found is not None and found.catalog is catalog:
-            cache.move_to_end(key)
-            return found
+    found = _cache().get(key)
+    if found is not None and found.catalog is catalog:
+        return found
     html = render_template("wizard/_step_content.html", step=step, steps=steps,
                            category=category, lang=lang, field_name=field_name,
                            kpi_prefix=kpi_field_prefix, slot=slot,
@@ -194,11 +188,7 @@ def skeleton(catalog: Any, step, category, steps, lang: str, form_class) -> Skel
                      scripts=get_template_attribute(_PARTS, "scripts")())
     if current_app.jinja_env.auto_reload:
         return built  # templates may change under a developer: never keep a stale copy
-    with _lock:
-        cache[key] = built
-        cache.move_to_end(key)
-        while len(cache) > MAX_SKELETONS:
-            cache.popitem(last=False)
+    _cache().put(key, built)
     return built
 
 
