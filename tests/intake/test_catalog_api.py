@@ -100,8 +100,8 @@ def test_flask_catalog_stats(sqlite_app):
                                         "core", "advanced", "smart", "structural",
                                         "sustainable", "scored_items")} == {
         "dimensions": 3, "sub_dimensions": 7, "categories": 24, "kpis": 91, "core": 55,
-        "advanced": 36, "smart": 20, "structural": 32, "sustainable": 39, "scored_items": 112}
-    assert stats["benchmark_version"] == "provisional-2026-11"
+        "advanced": 36, "smart": 20, "structural": 31, "sustainable": 40, "scored_items": 112}
+    assert stats["benchmark_version"] == "provisional-2026-12"
     assert stats["data_points"] > 100
 
 
