@@ -76,7 +76,7 @@ def register_blueprints(app: Flask) -> None:
     from intake.bot import bp as bot_bp
     from intake.exports import bp as exports_bp
     from intake.gains import bp as gains_bp
-    from intake.letters import bp as letters_bp
+    from intake.letter.views import bp as letters_bp
     from intake.main import bp as main_bp
     from intake.public import bp as public_bp
     from intake.questions import bp as questions_bp

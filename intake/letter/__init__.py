@@ -1,1 +1,2 @@
-"""The participation letter: its official text, and rendering to HTML, PDF and DOCX."""
+"""The participation letter: its official text, rendering to HTML, PDF and DOCX, and its
+download views."""

@@ -1,16 +1,20 @@
-"""Thin views: look the letter up by its token and send the stored document."""
+"""Downloads of participation letters by signed token: /letters/<token>.html|.pdf|.docx.
+
+Thin views: look the letter up by its token and send the stored document.
+"""
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
-from intake.letters import bp
 from intake.services.letters import (
     letter_for_link,
     link_from_token,
     served_document,
     stored_document,
 )
+
+bp = Blueprint("letters", __name__, url_prefix="/letters")
 
 
 @bp.get("/<token>.<any(html, pdf, docx):kind>")

@@ -8,12 +8,12 @@ import sys
 import click
 from flask import Flask, current_app
 
-from intake.catalog_cli import catalog_group
+from intake.cli.catalog import catalog_group
+from intake.cli.fee import fee_group
+from intake.cli.scoring import scoring_group
+from intake.cli.users import users_group
 from intake.demo import demo_group
 from intake.extensions import db
-from intake.fee_cli import fee_group
-from intake.scoring_cli import scoring_group
-from intake.users_cli import users_group
 
 
 def register_cli(app: Flask) -> None:
