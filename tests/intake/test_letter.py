@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
 import zipfile
 from datetime import date
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -115,7 +117,7 @@ def test_letter_is_fully_written_in_its_language(letters, language):
 def test_english_letter_has_every_part(letters):
     html = letters["en"]["html"]
     for part in ("Participation in the U4SSC Key performance indicators (KPIs) project",
-                 "ITU-U4SSC Secretariat", "Our vision for the city",
+                 "ITU-U4SSC Secretariat", "Annex: participation fee and contact",
                  "A city that measures what matters.", "kari@example.org", "Eva O&#39;Mayor",
                  "Mayor &amp; Chair", "Signature", "November 28, 2026", "Norway",
                  "For a city of <bdi>250,000</bdi> inhabitants in a developing economy",
@@ -142,6 +144,51 @@ def test_clean_text_keeps_marks_and_drops_overrides():
     assert clean_text("a\u202eb\u2066c\u200fd\x00e") == "abc\u200fde"
     assert clean_text("  two\n lines ") == "two lines"
     assert clean_text("one\n\ntwo", multiline=True) == "one\n\ntwo"
+
+
+TEMPLATE = (Path(__file__).resolve().parents[3] / "shared" / "reference"
+            / "participation-letter-template.md")
+
+
+def _template_body() -> str:
+    """The brochure's letter between its two rules, placeholders left as written."""
+    if not TEMPLATE.exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{TEMPLATE} not available (CI=true: the letter must be checked)")
+        pytest.skip(f"{TEMPLATE} not available")
+    body = TEMPLATE.read_text(encoding="utf-8").split("\n---\n")[1]
+    return " ".join(body.replace("**", "").split())
+
+
+def _visible_text(html: str) -> str:
+    text = re.sub(r"</?bdi>", "", html.split("<main", 1)[1])  # inline: no word break
+    text = re.sub(r"<[^>]+>", " ", text)
+    return " ".join(unescape(text).split())
+
+
+def test_english_letter_is_the_template_word_for_word(letters):
+    """Between the subject and the closing, the letter is the brochure's text filled in:
+    nothing dropped, reworded or added (the fee stands apart, in the annex)."""
+    city = " ".join(clean_text(HOSTILE_CITY).split())
+    expected = (_template_body()
+                .replace("[City Name]", city)
+                .replace("[Please include a short paragraph on the city's vision of/current "
+                         "work on smart sustainable cities.]",
+                         "A city that measures what matters. "
+                         "<img src=x onerror=alert(1)> & more")
+                .replace("[insert name]", "Kari <b>Nordmann</b>"))
+    expected = expected.split(" [Name and signature")[0]
+    letter = _visible_text(letters["en"]["html"])
+    assert expected in letter
+    assert letter.index("Kind regards,") < letter.index("Eva O'Mayor") < letter.index(
+        "Annex: participation fee and contact") < letter.index("For a city of")
+
+
+def test_case_study_letter_names_everything_the_package_includes(letter_app):
+    fee = {**FEE, "package": "case_study", "amount": "30000"}
+    page = render_html(content_for("en"), fee, locale="en",
+                       template_version=template_version(), letter_date=date(2026, 11, 28))
+    assert "verification report, City Snapshot, ITU certificate and case study" in page.html
 
 
 # ------------------------------------------------------------------------------ PDF
