@@ -42,6 +42,14 @@ class Report:
     unverified: list[KpiLine] = field(default_factory=list)  # reported, not (yet) verified
     not_reported: list[KpiLine] = field(default_factory=list)
     low_categories: list[Any] = field(default_factory=list)
+    # The published reports also count what was reported and verified per scored item
+    # (single-value KPIs and the parts of multi-part KPIs) and per raw data point.
+    items_total: int = 0
+    items_reported: int = 0
+    items_verified: int = 0
+    data_points_total: int = 0
+    data_points_reported: int = 0
+    verifiers: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -90,6 +98,11 @@ def build_report(city: City, language: str, rtl: bool) -> Report:
         mark = marks.get(kpi.code)
         line = KpiLine(kpi.code, kpi.name.get(language), category_names[kpi.category],
                        PENDING, mark.note if mark else None)
+        reported_items = sum(value is not None for value in computed.values())
+        report.items_total += len(computed)
+        report.items_reported += reported_items
+        if mark is not None and mark.status == VERIFIED:
+            report.items_verified += reported_items
         if all(value is None for value in computed.values()):
             line.status = "not_reported"
             report.not_reported.append(line)
@@ -101,7 +114,21 @@ def build_report(city: City, language: str, rtl: bool) -> Report:
                 else PENDING
             report.unverified.append(line)
     report.low_categories = [c for c in snapshot.categories if c.band in LOW_BANDS]
+    report.data_points_total = len(cat.all_data_points)
+    report.data_points_reported = sum(values.get(p.id) is not None for p in cat.all_data_points)
+    report.verifiers = verifier_names(city)
     return report
+
+
+def verifier_names(city: City) -> list[str]:
+    """The verifiers assigned to the city, for the report's background section."""
+    from intake.extensions import db
+    from intake.models.user import User, VerifierAssignment
+
+    users = db.session.execute(
+        select(User).join(VerifierAssignment, VerifierAssignment.user_id == User.id)
+        .where(VerifierAssignment.city_id == city.id).order_by(User.name, User.email)).scalars()
+    return [user.display_name for user in users]
 
 
 # ------------------------------------------------------------------------------ PDF
@@ -140,8 +167,10 @@ def certificate_pdf(city: City, language: str, rtl: bool) -> bytes:
 
     if not has_certificate(city):
         raise ValueError("the city is not verified")
+    cat = value_service.catalog()
     html = render_template("verification/certificate.html", city=city, language=language,
-                           rtl=rtl, reference=reference(city),
+                           rtl=rtl, reference=reference(city), catalog_version=cat.version,
+                           benchmark_version=cat.benchmark_version,
                            date=verified_on(city) or utcnow(), fonts=PDF_FONTS)
     return _write_pdf(html)
 

@@ -136,3 +136,38 @@ def test_report_counts_every_kpi_once(app, world):
     assert all(line.category for line in report.not_reported)
     assert not any(line.category == report.verified[0].category
                    for line in report.not_reported)  # every ICT KPI was reported
+
+
+def test_report_has_the_published_reports_sections(app, client, world):
+    """Background, the data-point summary and the methodology, as published reports have."""
+    from intake.services.reports import build_report
+    from intake.services.values import catalog
+
+    report = build_report(world["city"], "en", False)
+    assert (report.items_total, report.data_points_total) == (
+        112, len(catalog().all_data_points))
+    assert 0 < report.items_reported < 112 and report.items_verified == 1  # one KPI, one item
+    assert 0 < report.data_points_reported < report.data_points_total
+    assert report.verifiers == ["Vera Verifier"]
+
+    sign_in(client, email="ver@example.org")
+    page = client.get(f"/staff/verify/{world['city'].id}/report.html?lang=en").text
+    order = [page.index(f'id="{section}"') for section in (
+        "report-background", "report-summary", "report-scores", "report-methodology",
+        "report-next")]
+    assert order == sorted(order)
+    assert "Verifiers: Vera Verifier" in page
+    assert "Scored items (KPIs and the parts of multi-part KPIs)" in page
+    assert "1 below 33 % of the target" in page and "9/16 = 56.25 %" in page
+    assert f"KPI catalog {catalog().version}." in page
+
+
+def test_certificate_names_the_catalog_and_benchmark_versions(app, client, world):
+    from intake.services.values import catalog
+
+    move_to_verified(world["city"], world["sec"])
+    sign_in(client)
+    text = " ".join(pdf_text(client.get(
+        f"/staff/verify/{world['city'].id}/certificate.pdf?lang=en").data).split())
+    assert f"KPI catalog {catalog().version}." in text
+    assert f"Benchmark set {catalog().benchmark_version}." in text
