@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from intake.gains import bp as gains_bp
     from intake.letter.views import bp as letters_bp
     from intake.main import bp as main_bp
+    from intake.programme.views import bp as programme_bp
     from intake.public import bp as public_bp
     from intake.questions import bp as questions_bp
     from intake.secretariat import bp as secretariat_bp
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(questions_bp)
     app.register_blueprint(gains_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(programme_bp)
     init_scoring(app)
 
 

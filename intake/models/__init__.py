@@ -7,6 +7,7 @@ from intake.models.gains import Consent, Initiative, Recommendation, ValueHistor
 from intake.models.job import JobRecord, JobState
 from intake.models.letter import Letter
 from intake.models.pipeline import StageChange
+from intake.models.programme import CaseStudy, Milestone
 from intake.models.score import CategoryScore
 from intake.models.submission import CategoryState
 from intake.models.user import User, UserRole, VerifierAssignment
@@ -15,6 +16,7 @@ from intake.models.verification import KpiVerification, Question, QuestionMessag
 
 __all__ = [
     "ApiToken",
+    "CaseStudy",
     "CategoryScore",
     "CategoryState",
     "City",
@@ -28,6 +30,7 @@ __all__ = [
     "KpiProvenance",
     "KpiVerification",
     "Letter",
+    "Milestone",
     "ProgrammeStage",
     "Question",
     "QuestionMessage",

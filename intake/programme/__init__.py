@@ -1,0 +1,1 @@
+"""The secretariat's programme steps beside the pipeline: fee, recognition, case study."""
