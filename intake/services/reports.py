@@ -49,6 +49,8 @@ class Report:
     items_verified: int = 0
     data_points_total: int = 0
     data_points_reported: int = 0
+    data_points_verified: int = 0
+    data_points_refused: list[tuple[str, str, str | None]] = field(default_factory=list)
     verifiers: list[str] = field(default_factory=list)
 
     @property
@@ -117,6 +119,15 @@ def build_report(city: City, language: str, rtl: bool) -> Report:
     report.data_points_total = len(cat.all_data_points)
     report.data_points_reported = sum(values.get(p.id) is not None for p in cat.all_data_points)
     report.verifiers = verifier_names(city)
+    from intake.services.datapoint_checks import states
+
+    points = {p.id: p for p in cat.all_data_points}
+    for dp_id, state in states(city.id).items():
+        if state.status == "yes":
+            report.data_points_verified += 1
+        elif state.status == "no" and dp_id in points:
+            report.data_points_refused.append(
+                (dp_id, points[dp_id].label.get(language), state.check.note))
     return report
 
 

@@ -30,3 +30,9 @@ class ReplyForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Only the CSRF token (close a question)."""
+
+
+class DataPointCheckForm(FlaskForm):
+    """YES or NO on one figure; the button pressed carries the answer."""
+    status = HiddenField(validators=[DataRequired()])
+    note = TextAreaField(_l("What is wrong (needed for NO)"), validators=[Length(max=MAX_NOTE)])

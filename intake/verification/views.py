@@ -16,13 +16,19 @@ from intake.permissions import (
     staff_city_or_abort,
     staff_required,
 )
+from intake.services import datapoint_checks, reports
 from intake.services import evidence as evidence_service
-from intake.services import reports
 from intake.services import values as value_service
 from intake.services import verification as service
 from intake.services import wizard as wizard_service
 from intake.verification import bp
-from intake.verification.forms import ConfirmForm, MarkForm, QuestionForm, ReplyForm
+from intake.verification.forms import (
+    ConfirmForm,
+    DataPointCheckForm,
+    MarkForm,
+    QuestionForm,
+    ReplyForm,
+)
 from intake.wizard.helpers import render_message
 
 
@@ -68,7 +74,8 @@ def city(city_id: int):
 
 # ------------------------------------------------------------------------------ review
 def _review_page(city: City, category_id: str, *, question_form: QuestionForm | None = None,
-                 mark_errors: dict | None = None, status: int = 200):
+                 mark_errors: dict | None = None, dp_errors: dict | None = None,
+                 status: int = 200):
     cat = value_service.catalog()
     try:
         category = cat.category(category_id)
@@ -83,6 +90,8 @@ def _review_page(city: City, category_id: str, *, question_form: QuestionForm | 
         submitted=value_service.category_status(city.id, category.id) == COMPLETE,
         marks=service.verdicts(city.id), threads=threads, lang=_lang(),
         question_form=question_form, mark_errors=mark_errors or {},
+        dp_states=datapoint_checks.states(city.id), dp_form=DataPointCheckForm(formdata=None),
+        dp_errors=dp_errors or {},
     ), status
 
 
@@ -266,3 +275,25 @@ def certificate(city_id: int):
     return pdf_response(reports.certificate_pdf(city, language,
                                                 text_direction(language) == "rtl"),
                         reports.filename(city, "certificate", "pdf"))
+
+
+@bp.post("/<int:city_id>/dp/<data_point_id>")
+@staff_required()
+def check_data_point(city_id: int, data_point_id: str):
+    """YES or NO on one figure (the manual's template records both, per data point)."""
+    city = staff_city_or_abort(city_id)
+    category_id = datapoint_checks.category_of(data_point_id, request.form.get("category"))
+    if category_id is None:
+        abort(404)
+    form = DataPointCheckForm()
+    if not form.validate_on_submit():
+        return _review_page(city, category_id, dp_errors={data_point_id: [
+            _("The form had expired. Please try again.")]}, status=400)
+    try:
+        datapoint_checks.check_data_point(city.id, data_point_id, form.status.data,
+                                          actor=current_staff_user(), note=form.note.data)
+    except service.VerificationError as problem:
+        return _review_page(city, category_id, dp_errors={data_point_id: [str(problem)]},
+                            status=409)
+    return redirect(url_for("verification.review", city_id=city.id, category_id=category_id)
+                    + f"#dp-{anchor(data_point_id)}")

@@ -1,4 +1,4 @@
-"""programme milestones and case studies
+"""programme milestones, case studies and per-data-point verification
 
 Revision ID: 0010
 Revises: 0002
@@ -50,10 +50,30 @@ def upgrade():
     )
     with op.batch_alter_table('milestone', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_milestone_city_id'), ['city_id'], unique=False)
-
+    op.create_table('data_point_check',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.Column('data_point_id', sa.String(length=80), nullable=False),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('checked_text', sa.Text(), nullable=False),
+    sa.Column('checked_not_available', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('verifier_id', sa.Integer(), nullable=True),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'], name=op.f('fk_data_point_check_city_id_city'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['verifier_id'], ['user_account.id'], name=op.f('fk_data_point_check_verifier_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_data_point_check')),
+    sa.UniqueConstraint('city_id', 'data_point_id', name=op.f('uq_data_point_check_city_id_data_point_id'))
+    )
+    with op.batch_alter_table('data_point_check', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_data_point_check_city_id'), ['city_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('data_point_check', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_data_point_check_city_id'))
+
+    op.drop_table('data_point_check')
     with op.batch_alter_table('milestone', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_milestone_city_id'))
 

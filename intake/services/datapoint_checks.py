@@ -1,0 +1,106 @@
+"""Verification per data point: the verifier's YES/NO on each raw figure, beside the
+verdict per KPI, and whether the figure changed since it was checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from intake.extensions import db
+from intake.models._types import utcnow
+from intake.models.datapoint_check import CHECK_NO, CHECK_STATUSES, CHECK_YES, DataPointCheck
+from intake.models.submission import COMPLETE
+from intake.models.user import User
+from intake.services import values as value_service
+from intake.services.verification import MAX_NOTE, VerificationError
+
+# What a data point's check says today.
+CHANGED = "changed"  # checked, then the city changed the figure: to be checked again
+
+
+@dataclass(frozen=True)
+class CheckState:
+    status: str  # yes | no | changed
+    check: DataPointCheck
+
+
+def checks(city_id: int) -> dict[str, DataPointCheck]:
+    rows = db.session.execute(select(DataPointCheck).where(DataPointCheck.city_id == city_id))
+    return {row.data_point_id: row for row in rows.scalars()}
+
+
+def _figure(city_id: int, data_point_id: str) -> tuple[str, bool]:
+    row = value_service.value_rows(city_id, [data_point_id]).get(data_point_id)
+    return ("", False) if row is None else (row.raw_text or "", bool(row.not_available))
+
+
+def states(city_id: int) -> dict[str, CheckState]:
+    """Every checked data point → yes, no, or changed since it was checked."""
+    rows = value_service.value_rows(city_id)
+    result = {}
+    for dp_id, check in checks(city_id).items():
+        row = rows.get(dp_id)
+        now = ("", False) if row is None else (row.raw_text or "", bool(row.not_available))
+        same = now == (check.checked_text, check.checked_not_available)
+        result[dp_id] = CheckState(check.status if same else CHANGED, check)
+    return result
+
+
+def category_of(data_point_id: str, preferred: str | None = None) -> str | None:
+    """A category whose KPIs use this data point (shared ones, like the population, are in
+    several): the page the verifier came from when it is one of them, else the first."""
+    categories = [kpi.category for kpi in value_service.catalog().kpis
+                  if data_point_id in {p.id for p in kpi.data_points}]
+    if preferred in categories:
+        return preferred
+    return categories[0] if categories else None
+
+
+def check_data_point(city_id: int, data_point_id: str, status: str, *, actor: User,
+                     note: str | None = None) -> DataPointCheck:
+    """Record YES or NO on one figure of a submitted category; NO needs a note saying why."""
+    if status not in CHECK_STATUSES:
+        raise VerificationError(_("Choose YES or NO for this data point."))
+    cat = value_service.catalog()
+    try:
+        point = cat.data_point(data_point_id)
+    except KeyError:
+        raise VerificationError(_("This data point is not in the catalog.")) from None
+    categories = {kpi.category for kpi in cat.kpis
+                  if point.id in {p.id for p in kpi.data_points}}
+    if not any(value_service.category_status(city_id, c) == COMPLETE for c in categories):
+        raise VerificationError(_("This figure's category has not been submitted yet: it can "
+                                  "be checked once the city marks it complete."))
+    note = (note or "").strip()[:MAX_NOTE] or None
+    if status == CHECK_NO and not note:
+        raise VerificationError(_("Say what is wrong with this figure, so the city can "
+                                  "correct it."))
+    text, not_available = _figure(city_id, data_point_id)
+    values = {"status": status, "note": note, "checked_text": text,
+              "checked_not_available": not_available,
+              "verifier_id": actor.id if actor is not None else None, "at": utcnow()}
+    row = checks(city_id).get(data_point_id)
+    if row is None:
+        row = DataPointCheck(city_id=city_id, data_point_id=data_point_id, **values)
+        db.session.add(row)
+        try:
+            db.session.commit()
+            return row
+        except IntegrityError:  # checked by someone else at the same moment: update theirs
+            db.session.rollback()
+            row = checks(city_id)[data_point_id]
+    for name, value in values.items():
+        setattr(row, name, value)
+    db.session.commit()
+    return row
+
+
+def summary(city_id: int) -> dict[str, int]:
+    """How many data points are checked YES (and unchanged), NO, or changed since."""
+    counts = {CHECK_YES: 0, CHECK_NO: 0, CHANGED: 0}
+    for state in states(city_id).values():
+        counts[state.status] += 1
+    return counts
