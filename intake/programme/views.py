@@ -17,10 +17,10 @@ from intake.services.reports import filename
 bp = Blueprint("programme", __name__, url_prefix="/staff/programme")
 
 
-def _milestone_form(city_id: int, kind: MilestoneKind) -> MilestoneForm:
+def _milestone_form(city, kind: MilestoneKind) -> MilestoneForm:
     form = MilestoneForm(formdata=None)
     if kind in programme.WITH_AMOUNT:
-        amount, currency = programme.quoted_fee(city_id)
+        amount, currency = programme.quoted_fee(city)
         if amount is not None:
             form.amount.data = f"{amount:.2f}"
         if currency in programme.CURRENCIES:
@@ -39,7 +39,7 @@ def _render(city, *, forms: dict | None = None, status: int = 200):
     marks = programme.milestones_of(city.id)
     forms = forms or {}
     for kind in MilestoneKind:
-        forms.setdefault(kind.value, _milestone_form(city.id, kind))
+        forms.setdefault(kind.value, _milestone_form(city, kind))
     study = programme.case_study_of(city.id)
     study_form = forms.pop("case_study", None) or CaseStudyForm(formdata=None, obj=study)
     study_form.status.choices = [SelectChoice(s.value, str(programme.CASE_STUDY_LABELS[s]))

@@ -83,17 +83,24 @@ def milestones_of(city_id: int) -> dict[MilestoneKind, Milestone]:
     return {MilestoneKind(row.kind): row for row in rows}
 
 
-def quoted_fee(city_id: int) -> tuple[Decimal | None, str | None]:
-    """The amount and first currency the participation letter quoted, to prefill the invoice."""
+def quoted_fee(city: City) -> tuple[Decimal | None, str | None]:
+    """The amount the participation letter quoted (else the fee table's for the city), and
+    its first currency, to prefill the invoice."""
+    from intake.fees import quote_fee
+
     fee = db.session.execute(
-        select(Letter.fee).where(Letter.city_id == city_id)
+        select(Letter.fee).where(Letter.city_id == city.id)
         .order_by(Letter.created_at.desc()).limit(1)).scalar_one_or_none() or {}
     try:
         amount = Decimal(str(fee["amount"]))
     except (KeyError, InvalidOperation, TypeError):
-        amount = None
-    currencies = fee.get("currencies") or []
-    return amount, (currencies[0] if currencies else None)
+        try:
+            amount = Decimal(quote_fee(city.population, city.economy or "",
+                                       city.package or "verification").amount)
+        except ValueError:  # economy not known yet: the secretariat types the amount
+            amount = None
+    currencies = fee.get("currencies") or ["CHF"]
+    return amount, currencies[0]
 
 
 def parse_amount(text: str | None) -> Decimal | None:

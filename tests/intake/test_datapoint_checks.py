@@ -9,12 +9,10 @@ from intake.services import datapoint_checks as checks
 from intake.services import values as value_service
 from intake.services.reports import build_report
 from intake.services.verification import VerificationError
-from tests.intake.test_verification import (  # noqa: F401  (the world fixture)
-    ICT,
-    as_verifier,
-    post,
-    world,
-)
+from tests.intake import test_verification
+from tests.intake.test_verification import ICT, as_verifier, post
+
+world = test_verification.world  # the same cities, verifiers and filled ICT category
 
 PAGE = "/staff/verify/{city}/c/" + ICT
 

@@ -190,3 +190,13 @@ def test_case_study_tracked_with_an_outline_from_the_results(app, city, signed_i
                     "Lessons learned and next steps"):
         assert f". {heading}" in text, heading
     assert "Population: 520,000" in text and "Open data portal" in text
+
+
+def test_the_invoice_form_is_prefilled_with_the_citys_fee(app, city, signed_in):
+    city.economy = "developed"
+    from intake.extensions import db
+
+    db.session.commit()
+    page = signed_in.get(page_of(city)).text
+    # 520 000 inhabitants, developed economy: 8 000 (no letter yet, so from the fee table).
+    assert 'id="amount-fee_invoiced"' in page and 'value="8000.00"' in page
