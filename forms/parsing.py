@@ -668,7 +668,7 @@ def _slot_pattern() -> tuple[re.Pattern, dict[str, str]]:
 @dataclass(frozen=True)
 class Correction:
     slot: str
-    value: str
+    value: str  # empty when only the item was named
 
 
 def parse_correction(text: str) -> Correction | None:
@@ -683,6 +683,8 @@ def parse_correction(text: str) -> Correction | None:
         return None
     slot = slots[str(match.lastindex)]
     position = re.compile(_AFTER).match(folded, match.end()).end()
+    if position == len(folded):
+        return Correction(slot, "")  # "non, la population": the item alone
     linked = _take("correction_links", folded, position, after=r"[\s:=\-–—,：]*")
     if linked is not None and linked < len(folded):
         position = linked
