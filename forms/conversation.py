@@ -8,7 +8,7 @@ callable (population, economy, package) -> object with `.amount`, passed by the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -495,12 +495,16 @@ def answer(state: dict, text: str, *, quote: Quote | None = None) -> tuple[dict,
         if verdict:
             return _store(state, slot, pending["answers"], pending.get("set_aside"), quote)
         if verdict is False:
+            # The next answer is taken as typed: asking again would only repeat the guess.
+            state["literal"] = slot.name
             return state, render(state, quote=quote, notes=(text_for(language, "name_again"),))
         # Anything else is a new answer to the same question.
     if slot.name == "package" and parsing.is_price_question(text):
         fees = package_fees_sentence(state, quote)
         if fees:
             return state, render(state, quote=quote, notes=(fees,), price_answer=True)
+    if state.pop("literal", None) == slot.name:
+        slot = replace(slot, extract=None)
     parsed = PARSERS[slot.parser](slot, text, state)
     if not parsed.ok:
         # Only when the text is not an answer do near-misses count as commands ("bakc").

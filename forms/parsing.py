@@ -618,7 +618,8 @@ def extract_person(text: str) -> NameParts:
         rest, rest_folded = rest[:ending], rest_folded[:ending]
     # A role after: "Koffi Yao, maire", "Илсур Метшин — мэр Казани", "Jane Doe (Mayor)".
     if title is None:
-        for separator in re.finditer(r"\s*[,;(\-–—/|]\s*|\s+", rest_folded):
+        # Only after punctuation: "Kari Mayor" and "Federico Mayor" are names.
+        for separator in re.finditer(r"\s*[,;(–—/|،]\s*|\s+-\s+", rest_folded):
             if separator.start() == 0:
                 continue
             role = _role_at(rest_folded, separator.end())

@@ -84,6 +84,14 @@ def test_no_to_the_noted_name_asks_for_the_name_alone():
     assert state["answers"]["city_name"] == "Saint-Aubin" and turn.slot == "country"
 
 
+def test_after_no_the_same_words_are_taken_as_typed():
+    # The guess was wrong; asking it again would go round in circles.
+    state, turn = run("en", BEFORE_SIGNATORY["en"] + ["Mayor Smith-Jones", "no",
+                                                      "Mayor Smith-Jones"])
+    assert state["answers"]["representative_name"] == "Mayor Smith-Jones"
+    assert turn.slot == "representative_title"
+
+
 def test_another_name_instead_of_yes_or_no_is_the_answer():
     state, turn = run("en", ["Hello, this is for the city of Sprinfield", "Springfield"])
     assert state["answers"]["city_name"] == "Springfield" and turn.slot == "country"
@@ -165,7 +173,7 @@ def test_honorifics_and_lead_ins_come_off_a_persons_name(locale, typed, name, ho
 @pytest.mark.parametrize(("locale", "typed"), [
     ("en", "John Smith"), ("fr", "Grégory Doucet"), ("es", "Federico Gutiérrez"),
     ("ar", "محمد أحمد"), ("zh", "王伟"), ("ru", "Илсур Метшин"), ("en", "Don Smith"),
-    ("fr", "Marie-Hélène Mairet"),
+    ("fr", "Marie-Hélène Mairet"), ("en", "Kari Mayor"), ("es", "Federico Mayor Zaragoza"),
 ])
 def test_a_plain_signatory_is_taken_and_the_title_still_asked(locale, typed):
     state, turn = run(locale, BEFORE_SIGNATORY[locale] + [typed])
