@@ -8,7 +8,7 @@ callable (population, economy, package) -> object with `.amount`, passed by the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -33,6 +33,8 @@ class Slot:
     clears: tuple[str, ...] = ()
     suggest: str | None = None
     summary: bool = False
+    extract: str | None = None  # "place" or "person": a name that may come in a sentence
+    title_slot: str | None = None  # where a person's role ("maire", "市长") goes
 
 
 def _load_script() -> tuple[Slot, ...]:
@@ -45,6 +47,7 @@ def _load_script() -> tuple[Slot, ...]:
             minimum=entry.get("min"), maximum=entry.get("max"),
             multiline=entry.get("multiline", False), clears=tuple(entry.get("clears", ())),
             suggest=entry.get("suggest"), summary=entry.get("summary", False),
+            extract=entry.get("extract"), title_slot=entry.get("title_slot"),
         ))
     return tuple(slots)
 
@@ -131,7 +134,7 @@ def _suggestion(state: dict) -> tuple[str, str] | None:
     return parsing.suggest_economy(state["answers"].get("country"))
 
 
-def _choices(state: dict, slot: Slot) -> list[dict]:
+def _choices(state: dict, slot: Slot, quote: Quote | None = None) -> list[dict]:
     language = state["locale"]
     if slot.name == "economy":
         values = list(slot.options)
@@ -145,6 +148,14 @@ def _choices(state: dict, slot: Slot) -> list[dict]:
                 label = text_for(language, "suggested", label=label)
             choices.append({"value": value, "label": label})
         return choices
+    if slot.name == "package":
+        fees = package_fees(state, quote)
+        if fees:
+            return [{"value": value,
+                     "label": text_for(language, "choice.package_fee",
+                                       label=text_for(language, f"choice.package.{value}"),
+                                       amount=fees[value])}
+                    for value in slot.options]
     if slot.parser == "choice":
         return [{"value": value, "label": text_for(language, f"choice.{slot.name}.{value}")}
                 for value in slot.options]
@@ -195,9 +206,45 @@ def fee_sentence(state: dict, quote: Quote | None) -> str | None:
                     amount=amount)
 
 
+def package_fees(state: dict, quote: Quote | None) -> dict[str, str] | None:
+    """Each package's fee for this city, formatted, or None before population and economy."""
+    answers = state["answers"]
+    if quote is None or not all(key in answers for key in ("population", "economy")):
+        return None
+    try:
+        return {package: format_decimal(quote(answers["population"], answers["economy"],
+                                              package).amount, locale=state["locale"])
+                for package in SLOTS["package"].options}
+    except ValueError:
+        return None
+
+
+def package_fees_sentence(state: dict, quote: Quote | None) -> str | None:
+    fees = package_fees(state, quote)
+    if fees is None:
+        return None
+    language, answers = state["locale"], state["answers"]
+    return text_for(language, "package_fees",
+                    population=_number(answers["population"], language),
+                    economy_phrase=text_for(language, f"economy_phrase.{answers['economy']}"),
+                    verification=fees["verification"], case_study=fees["case_study"])
+
+
+def _noted(state: dict, pending: dict) -> str:
+    """"I noted the city as Saint-Aubin-sur-Loire — is that right?" """
+    language, slot = state["locale"], pending["slot"]
+    answers = pending["answers"]
+    title_slot = SLOTS[slot].title_slot
+    if title_slot and answers.get(title_slot):
+        return text_for(language, f"noted.{slot}_title", value=answers[slot],
+                        title=answers[title_slot])
+    return text_for(language, f"noted.{slot}", value=answers[slot])
+
+
 # ---------------------------------------------------------------------------- turns
 def render(state: dict, *, quote: Quote | None = None, error: str | None = None,
-           notes: tuple[str, ...] = (), choices: list[dict] | None = None) -> Turn:
+           notes: tuple[str, ...] = (), choices: list[dict] | None = None,
+           price_answer: bool = False) -> Turn:
     """The current question as a Turn (pure: the state is not changed)."""
     language = state["locale"]
     if state.get("done"):
@@ -205,6 +252,12 @@ def render(state: dict, *, quote: Quote | None = None, error: str | None = None,
     slot = SLOTS[state["current"]]
     values = _placeholders(state)
     parts = list(notes)
+    pending = state.get("pending")
+    if isinstance(pending, dict) and pending.get("slot") == slot.name:
+        parts.append(_noted(state, pending))
+        return Turn(slot=slot.name, text="\n\n".join(parts), error=error, choices=[
+            {"value": "yes", "label": text_for(language, "yes")},
+            {"value": "no", "label": text_for(language, "no")}])
     if slot.name == "confirm":
         parts.append("\n".join(summary_lines(state, quote)))
         parts.append(text_for(language, "prompt.confirm"))
@@ -215,11 +268,16 @@ def render(state: dict, *, quote: Quote | None = None, error: str | None = None,
                               **values))
     else:
         parts.append(text_for(language, f"prompt.{slot.name}", **values))
+    if slot.name == "package" and not price_answer:
+        fees = package_fees_sentence(state, quote)
+        if fees:
+            parts.append(fees)
     if slot.name in state["answers"]:
         current = display_value(slot.name, state["answers"][slot.name], language)
         parts.append(text_for(language, "current_answer", value=current))
     return Turn(slot=slot.name, text="\n\n".join(parts),
-                choices=_choices(state, slot) if choices is None else choices, error=error)
+                choices=_choices(state, slot, quote) if choices is None else choices,
+                error=error)
 
 
 def start(locale: str | None) -> tuple[dict, Turn]:
@@ -234,6 +292,9 @@ class Parsed:
     value: Any = None
     error: str | None = None
     choices: list[dict] | None = None
+    confirm: bool = False  # a name taken out of a sentence: ask before keeping it
+    also: dict | None = None  # other answers found in the same text (the signatory's title)
+    set_aside: dict | None = None  # what was taken off the name (honorific, a role)
 
 
 def _fail(state: dict, key: str, choices: list[dict] | None = None, **values: Any) -> Parsed:
@@ -246,7 +307,27 @@ def _parse_text(slot: Slot, text: str, state: dict) -> Parsed:
         return _fail(state, "error.too_long", max=slot.max_length)
     if len(value) < slot.min_length:
         return _fail(state, "error.too_short")
+    if slot.extract:
+        return _extracted(slot, value)
     return Parsed(True, value)
+
+
+def _extracted(slot: Slot, value: str) -> Parsed:
+    """The name in "Bonjour, c'est pour la mairie de X" or "M. Koffi Yao, maire"; a plain
+    short answer is kept as typed, without a question."""
+    parts = (parsing.extract_place(value) if slot.extract == "place"
+             else parsing.extract_person(value))
+    if not parts.changed or len(parts.name) < slot.min_length:
+        return Parsed(True, value)
+    also, set_aside = {}, {}
+    if parts.honorific:
+        set_aside["honorific"] = parts.honorific
+    if parts.title and slot.title_slot:
+        also[slot.title_slot] = parts.title[:SLOTS[slot.title_slot].max_length]
+    elif parts.title:
+        set_aside["role"] = parts.title
+    return Parsed(True, parts.name, confirm=True, also=also or None,
+                  set_aside=set_aside or None)
 
 
 def _parse_population(slot: Slot, text: str, state: dict) -> Parsed:
@@ -303,6 +384,12 @@ def _parse_email(slot: Slot, text: str, state: dict) -> Parsed:
 
 
 def _parse_confirm(slot: Slot, text: str, state: dict) -> Parsed:
+    # "la population est de 120 000", "change the e-mail to x@y.org": the item and its value.
+    correction = parsing.parse_correction(text)
+    if correction is not None:
+        if not correction.value:
+            return Parsed(True, ("change", correction.slot))
+        return Parsed(True, ("correct", correction.slot, correction.value))
     verdict = parsing.parse_yes_no(text, state["locale"])
     if verdict is None:
         named = parsing.match_slot(text)
@@ -396,9 +483,28 @@ def answer(state: dict, text: str, *, quote: Quote | None = None) -> tuple[dict,
     text = parsing.sanitize(text, multiline=slot.multiline) if isinstance(text, str) else ""
     command = parsing.parse_command(text, language)
     if command:
+        if command.kind != "help":
+            state.pop("pending", None)
         return _command(state, command, quote)
     if not text:
         return state, render(state, quote=quote, error=text_for(language, "error.empty"))
+    pending = state.pop("pending", None)
+    if (isinstance(pending, dict) and pending.get("slot") == slot.name
+            and isinstance(pending.get("answers"), dict)):
+        verdict = parsing.parse_yes_no(text, language)
+        if verdict:
+            return _store(state, slot, pending["answers"], pending.get("set_aside"), quote)
+        if verdict is False:
+            # The next answer is taken as typed: asking again would only repeat the guess.
+            state["literal"] = slot.name
+            return state, render(state, quote=quote, notes=(text_for(language, "name_again"),))
+        # Anything else is a new answer to the same question.
+    if slot.name == "package" and parsing.is_price_question(text):
+        fees = package_fees_sentence(state, quote)
+        if fees:
+            return state, render(state, quote=quote, notes=(fees,), price_answer=True)
+    if state.pop("literal", None) == slot.name:
+        slot = replace(slot, extract=None)
     parsed = PARSERS[slot.parser](slot, text, state)
     if not parsed.ok:
         # Only when the text is not an answer do near-misses count as commands ("bakc").
@@ -408,18 +514,56 @@ def answer(state: dict, text: str, *, quote: Quote | None = None) -> tuple[dict,
         return state, render(state, quote=quote, error=parsed.error, choices=parsed.choices)
     if slot.name == "confirm":
         return _confirm(state, parsed.value, quote)
-    previous = state["answers"].get(slot.name)
-    state["answers"][slot.name] = parsed.value
-    if previous is not None and previous != parsed.value:
-        for dependent in slot.clears:
-            state["answers"].pop(dependent, None)
-    _remember(state, slot.name)
+    answers = {slot.name: parsed.value, **(parsed.also or {})}
+    if parsed.confirm:
+        state["pending"] = {"slot": slot.name, "answers": answers,
+                            "set_aside": parsed.set_aside}
+        return state, render(state, quote=quote)
+    return _store(state, slot, answers, parsed.set_aside, quote)
+
+
+def _store(state: dict, slot: Slot, answers: dict, set_aside: dict | None,
+           quote: Quote | None, *, notes: tuple[str, ...] = (),
+           remember: bool = True) -> tuple[dict, Turn]:
+    """Keep the answers (a slot's, and its title when one came with it), then ask the next."""
+    for name, value in answers.items():
+        previous = state["answers"].get(name)
+        state["answers"][name] = value
+        if previous is not None and previous != value:
+            for dependent in SLOTS[name].clears:
+                state["answers"].pop(dependent, None)
+    if set_aside:
+        # Not an answer of the letter, but not lost: "M." or a focal point's role.
+        state["set_aside"] = {**state.get("set_aside", {}), slot.name: set_aside}
+    if remember:
+        _remember(state, slot.name)
     state["current"] = _next_slot(state)
-    return state, render(state, quote=quote)
+    return state, render(state, quote=quote, notes=notes)
+
+
+def _correct(state: dict, name: str, value: str, quote: Quote | None) -> tuple[dict, Turn]:
+    """A correction typed at the summary: applied, and the summary (or what the change
+    makes necessary, like the economy after a new country) shown again."""
+    language, slot = state["locale"], SLOTS[name]
+    parsed = PARSERS[slot.parser](slot, value, state)
+    if not parsed.ok:
+        # Asked again with the reason; once answered the summary comes back.
+        _remember(state, "confirm")
+        state["current"] = name
+        return state, render(state, quote=quote, error=parsed.error, choices=parsed.choices)
+    # The item was named, so a name taken out of the words is kept without a question:
+    # the summary shown next is the check.
+    answers = {name: parsed.value, **(parsed.also or {})}
+    note = text_for(language, "corrected", item=text_for(language, f"slot.{name}"),
+                    value=display_value(name, parsed.value, language))
+    return _store(state, slot, answers, parsed.set_aside, quote, notes=(note,),
+                  remember=False)
 
 
 def _confirm(state: dict, verdict: Any, quote: Quote | None) -> tuple[dict, Turn]:
     language = state["locale"]
+    if isinstance(verdict, tuple) and verdict[0] == "correct":
+        return _correct(state, verdict[1], verdict[2], quote)
     if isinstance(verdict, tuple):
         return _change(state, verdict[1], quote)
     if not is_complete(state):

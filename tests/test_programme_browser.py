@@ -41,6 +41,8 @@ def sign_in(page, base: str, email: str) -> None:
 
 
 def test_from_the_assistant_to_a_verified_city(sqlite_app):
+    from playwright.sync_api import expect
+
     make_staff()
     make_staff(email="ver@example.org", role="verifier", name="Vera Verifier")
     db.session.close()  # SQLite: hold no transaction while the server writes
@@ -68,7 +70,7 @@ def test_from_the_assistant_to_a_verified_city(sqlite_app):
         sign_in(staff, base, "sec@example.org")
         staff.goto(f"{base}/staff/letters")
         row = staff.locator("tr", has_text="Stavanger")
-        assert row.get_by_text("145,000").is_visible()
+        expect(row.get_by_text("145,000")).to_be_visible()
         screenshot(staff, "programme-inbox-en")
         staff.goto(f"{base}/staff/cities/{city_id}")
         for step in STEPS_TO_VERIFICATION:
@@ -98,7 +100,7 @@ def test_from_the_assistant_to_a_verified_city(sqlite_app):
         answer.get_by_label("Corrected value (optional)").fill("42500")
         answer.get_by_role("button", name="Send the answer").click()
         answer.wait_for_load_state()
-        assert answer.get_by_text("the value is updated").is_visible()
+        expect(answer.get_by_text("the value is updated")).to_be_visible()
 
         verifier.goto(f"{base}/staff/verify/{city_id}/c/{ICT}")
         for code in kpi_codes:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 from flask import jsonify, request
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
@@ -110,6 +113,36 @@ def _not_found():
         "There is no conversation with this id."))}}), 404
 
 
+NON_FINITE = _l("Numbers must be finite: NaN, Infinity and numbers too large for a double "
+                "(such as 1e999) are refused.")
+
+
+class _NonFinite(ValueError):
+    """A number JSON (RFC 8259) does not have: NaN, Infinity, or one that overflows."""
+
+
+def _refuse_constant(name: str):
+    raise _NonFinite(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NonFinite(text)
+    return value
+
+
+def _strict_json(raw: bytes):
+    """The body as JSON, or None when it is not JSON; NaN, Infinity and 1e999 raise
+    _NonFinite (Python's json module would accept them and hand on nan and inf)."""
+    try:
+        return json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except _NonFinite:
+        raise
+    except (ValueError, RecursionError):
+        return None
+
+
 def _load(schema: Schema):
     """(values, None) or (None, 400 response) for the request's JSON body."""
     if (request.content_length or 0) > MAX_BODY_BYTES:
@@ -117,7 +150,10 @@ def _load(schema: Schema):
     raw = request.get_data(cache=True)
     if len(raw) > MAX_BODY_BYTES:
         return None, _bad_request(_l("The request body is too large."))
-    payload = request.get_json(silent=True) if raw.strip() else {}
+    try:
+        payload = _strict_json(raw) if raw.strip() else {}
+    except _NonFinite:
+        return None, _bad_request(NON_FINITE)
     if not isinstance(payload, dict):
         return None, _bad_request(_l("The body must be a JSON object."))
     try:

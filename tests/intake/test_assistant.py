@@ -168,3 +168,51 @@ def test_switching_language_asks_the_pending_question_in_the_new_one(client):
     assert "Dans quel pays se trouve Springfield ?" in html
     post_answer(client, url, text="Kenya")
     assert "Combien d’habitants compte Springfield ?" in page_text(client.get(url))
+
+
+def test_sentences_prices_and_a_typed_correction_through_the_chat_page(client):
+    """The French clerk of issue #14, end to end: every answer a form post, as a browser
+    without JavaScript sends it."""
+    from sqlalchemy import select
+
+    from intake.extensions import db
+    from intake.models import City
+
+    client.get("/language/fr")
+    refresh()
+    url = begin(client, "Bonjour, c'est pour la mairie de Saint-Aubin-sur-Loire")
+    html = page_text(client.get(url))
+    assert "J’ai noté la ville : Saint-Aubin-sur-Loire. Est-ce bien cela ?" in html
+    assert 'name="choice" value="yes"' in html and 'name="choice" value="no"' in html
+    post_answer(client, url, choice="yes")
+    assert "Dans quel pays se trouve Saint-Aubin-sur-Loire ?" in page_text(client.get(url))
+    for answer in ("France", "45 000", "oui"):
+        post_answer(client, url, text=answer)
+    html = page_text(client.get(url))
+    # The package buttons carry this city's fee (45 000 inhabitants, developed economy).
+    assert "Vérification — 5\u202f000 CHF ou USD" in html
+    assert "Vérification et étude de cas — 30\u202f000 CHF ou USD" in html
+    post_answer(client, url, text="combien ça coûte ?")
+    html = page_text(client.get(url))
+    latest = html.rsplit("combien ça coûte ?", 1)[1]
+    assert "la « Vérification » coûte 5\u202f000 CHF ou USD" in latest
+    assert "Veuillez choisir" not in latest
+    for answer in ("1", "Une ville verte et sobre.", "Marie Curie", "marie@saint-aubin.fr",
+                   "M. Koffi Yao, maire"):
+        post_answer(client, url, text=answer)
+    html = page_text(client.get(url))
+    assert "J’ai noté le signataire : Koffi Yao, avec le titre « Maire »." in html
+    post_answer(client, url, choice="yes")
+    html = page_text(client.get(url))
+    assert "• Signataire\u202f: Koffi Yao" in html
+    assert "• Titre du signataire\u202f: Maire" in html
+    post_answer(client, url, text="la population est de 120 000")
+    html = page_text(client.get(url))
+    latest = html.rsplit("la population est de 120 000", 1)[1]
+    assert "Modifié — Population : 120\u202f000." in latest
+    assert "• Population\u202f: 120\u202f000" in latest
+    assert "une ville de 120\u202f000 habitants dans une économie développée : 6\u202f000" in latest
+    post_answer(client, url, choice="yes")
+    city = db.session.scalars(select(City)).one()
+    assert (city.name, city.population) == ("Saint-Aubin-sur-Loire", 120_000)
+    assert (city.representative_name, city.representative_title) == ("Koffi Yao", "Maire")

@@ -35,13 +35,24 @@ def test_home_page_in_every_language(sqlite_app):
 
 
 def test_arabic_layout_is_mirrored(sqlite_app):
-    with live_server(sqlite_app) as base, chromium(viewport={"width": 1000, "height": 800}) as c:
+    width = 1000
+    with live_server(sqlite_app) as base, chromium(viewport={"width": width, "height": 800}) as c:
         page = c.new_page()
-        page.goto(f"{base}/?lang=ar")
-        brand = page.locator(".brand").bounding_box()
-        languages = page.locator(".languages").bounding_box()
-        # Right-to-left: the brand sits on the right, the language list on the left.
-        assert brand["x"] > languages["x"]
+        boxes = {}
+        for language in ("en", "ar"):
+            page.goto(f"{base}/?lang={language}")
+            boxes[language] = {name: page.locator(f".{name}").bounding_box()
+                               for name in ("brand", "languages")}
+        ltr, rtl = boxes["en"], boxes["ar"]
+        # Left to right: the brand on the left, the language list on the right; right to
+        # left, the other way round, each as far from its edge as in English.
+        assert ltr["brand"]["x"] < ltr["languages"]["x"]
+        assert rtl["brand"]["x"] > rtl["languages"]["x"]
+        # The brand keeps its distance from the inline start, the list from the inline end.
+        assert width - (rtl["brand"]["x"] + rtl["brand"]["width"]) == pytest.approx(
+            ltr["brand"]["x"], abs=2)
+        assert rtl["languages"]["x"] == pytest.approx(
+            width - (ltr["languages"]["x"] + ltr["languages"]["width"]), abs=2)
 
 
 def test_phone_width_has_no_horizontal_scroll(sqlite_app):

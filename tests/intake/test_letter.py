@@ -26,6 +26,7 @@ from intake.letter.render import (
     render_pdf,
 )
 from intake.letter.texts import TEXTS_FILE, load_texts, template_version
+from tests.conftest import _service_missing
 
 LANGUAGES = ["en", "fr", "es", "ar", "zh", "ru"]
 HOSTILE_CITY = "Ålesund <script>alert(1)</script> & {{7*7}} \u202eevil"
@@ -80,7 +81,9 @@ def letters(letter_app):
 
 def pdf_tool(name: str, pdf: bytes, tmp_path: Path, *args: str) -> str:
     if not shutil.which(name):
-        pytest.skip(f"{name} (poppler-utils) is not installed")
+        # Like a missing service: a failure in CI (.ci/system-deps.sh installs poppler-utils),
+        # a skip on a developer's machine without it.
+        _service_missing(f"{name} (poppler-utils) is not installed")
     path = tmp_path / "letter.pdf"
     path.write_bytes(pdf)
     return subprocess.run([name, *args, str(path), *(["-"] if name == "pdftotext" else [])],

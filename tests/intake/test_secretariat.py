@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -218,12 +221,29 @@ def test_letters_inbox_lists_filters_and_links_documents(app, signed_in):
 
 
 def test_letter_links_open_the_documents(app, signed_in):
-    city_with_letter()
+    from intake.models import Letter
+    from intake.services.letters import render_letter
+
+    city = city_with_letter()
     page = signed_in.get("/staff/letters").text
-    link = page.split('href="/letters/')[1].split('"')[0]
-    document = signed_in.get("/letters/" + link)
-    # Rendering runs in the background: the link answers (202 while preparing, then 200).
-    assert document.status_code in (200, 202)
+    links = {}
+    for href, kind in re.findall(r'href="(/letters/[^"]+\.(html|pdf|docx))"', page):
+        links.setdefault(kind, href)
+    assert set(links) == {"html", "pdf", "docx"}, links
+    # Rendering runs in the background: until it has, each link says so.
+    for link in links.values():
+        waiting = signed_in.get(link)
+        assert waiting.status_code == 202 and b"being prepared" in waiting.data
+    [letter] = db.session.scalars(select(Letter).where(Letter.city_id == city.id)).all()
+    render_letter({"letter_id": letter.id})  # what the documents worker does
+    pdf = signed_in.get(links["pdf"])
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+    docx = signed_in.get(links["docx"])
+    assert docx.status_code == 200 and docx.data.startswith(b"PK")  # a Word (zip) file
+    assert zipfile.ZipFile(io.BytesIO(docx.data)).testzip() is None
+    html = signed_in.get(links["html"])
+    assert html.status_code == 200 and "Ålesund" in html.get_data(as_text=True)
 
 
 # ------------------------------------------------------------------------ CSRF everywhere

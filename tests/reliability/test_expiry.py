@@ -153,10 +153,16 @@ def test_assistant_after_the_session_lifetime_keeps_the_answer(app):
                                           "text": "Norway"})
         assert response.status_code == 400
         assert _chat_input(response.text) == "Norway"
+        conversation_id = url.rsplit("/", 1)[1]
+        assert "country" not in db.session.get(Conversation, conversation_id).state["answers"]
         fresh_csrf()
         again = client.post(url, data={"csrf_token": csrf_token_from(response.text),
                                        "text": "Norway"})
         assert again.status_code == 302
+    # The answer sent again is the one stored, and the next question follows from it.
+    db.session.expire_all()
+    assert db.session.get(Conversation, conversation_id).state["answers"]["country"] == "NO"
+    assert "How many people live in Springfield?" in unescape(client.get(url).text)
 
 
 def test_first_assistant_answer_is_kept_when_the_token_is_stale(app, app_factory,
@@ -169,3 +175,9 @@ def test_first_assistant_answer_is_kept_when_the_token_is_stale(app, app_factory
     assert response.status_code == 400
     assert _chat_input(response.text) == "Ålesund"
     assert db.session.scalar(select(db.func.count()).select_from(Conversation)) == 0
+    fresh_csrf()
+    again = client.post("/assistant", data={"csrf_token": csrf_token_from(response.text),
+                                            "text": _chat_input(response.text)})
+    assert again.status_code == 302
+    [conversation] = db.session.scalars(select(Conversation)).all()
+    assert conversation.state["answers"] == {"city_name": "Ålesund"}

@@ -116,7 +116,13 @@ def test_band_is_monotonic(a, b):
     assert band_for(low) <= band_for(high)
 
 
-@given(value=finite, target=finite, direction=directions)
-def test_deterministic(value, target, direction):
-    assert percent_of_target(value, target, direction) == percent_of_target(value, target,
-                                                                              direction)
+@given(value=positive, target=positive)
+def test_short_of_the_target_the_percent_is_the_published_ratio(value, target):
+    # Manual: higher is better scores value / target, lower is better target / value.
+    low, high = sorted((value, target))
+    if low == high:
+        return
+    assert percent_of_target(low, high, "higher_is_better") == pytest.approx(
+        low / high * 100, rel=1e-9, abs=1e-9)
+    assert percent_of_target(high, low, "lower_is_better") == pytest.approx(
+        low / high * 100, rel=1e-9, abs=1e-9)

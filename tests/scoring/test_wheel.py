@@ -71,14 +71,43 @@ def test_full_circle_segment_still_draws():
     assert path.count("A ") == 2 and "NaN" not in path
 
 
-def test_rtl_mirrors_paths_and_flips_anchors():
+def _commands(path: str, *, mirrored: bool = False) -> list:
+    """A path's commands and numbers; `mirrored` reflects it in the vertical axis (x negated,
+    each arc's sweep flag flipped), which is what right-to-left must draw."""
+    tokens = re.findall(r"[MLAZ]|-?\d+(?:\.\d+)?", path)
+    sign = -1 if mirrored else 1
+    out, index = [], 0
+    while index < len(tokens):
+        command = tokens[index]
+        if command in ("M", "L"):
+            x, y = tokens[index + 1: index + 3]
+            out += [command, sign * float(x), float(y)]
+            index += 3
+        elif command == "A":
+            rx, ry, rotation, large, sweep, x, y = tokens[index + 1: index + 8]
+            out += [command, float(rx), float(ry), float(rotation), int(large),
+                    1 - int(sweep) if mirrored else int(sweep), sign * float(x), float(y)]
+            index += 8
+        else:
+            out.append(command)
+            index += 1
+    return out
+
+
+def test_rtl_is_the_ltr_wheel_mirrored():
     ltr, rtl = build_wheel(TREE), build_wheel(TREE, rtl=True)
-    for left, right in zip(ltr.items, rtl.items, strict=True):
-        lx, rx = _numbers(left.path), _numbers(right.path)
-        assert len(lx) == len(rx)
+    for ring in ("dimensions", "categories", "items"):
+        for left, right in zip(getattr(ltr, ring), getattr(rtl, ring), strict=True):
+            assert _commands(right.path) == pytest.approx(_commands(left.path, mirrored=True),
+                                                          abs=0.011), (ring, left.path)
+            if left.label is not None:
+                # Mirrored position; the same logical anchor, since the start of
+                # right-to-left text is its right end.
+                assert (right.label.x, right.label.y) == pytest.approx(
+                    (-left.label.x, left.label.y), abs=0.011)
+                assert right.label.anchor == left.label.anchor
     first_ltr, first_rtl = ltr.categories[0].label, rtl.categories[0].label
-    assert first_ltr.x == pytest.approx(-first_rtl.x) and first_ltr.y == pytest.approx(first_rtl.y)
-    # same outward direction, but the start of right-to-left text is its right end
+    assert first_ltr.x > 0 > first_rtl.x  # the first category starts on the right in ltr
     assert first_ltr.anchor == "start" and first_rtl.anchor == "start"
     assert ltr.categories[1].label.anchor == "end"
 
