@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -49,12 +50,45 @@ def check_database_url(url: str) -> str:
     return url
 
 
+# Published in the source: anyone can sign sessions, CSRF tokens and links with it, so it is
+# only accepted where nobody else can reach the portal (see check_development_key_allowed).
+DEVELOPMENT_KEY = "dev-only-insecure-key-change-me"
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def check_development_key_allowed(*, production: bool, database_url: str,
+                                  public_base_url: str, testing: bool) -> None:
+    """Refuse the published development key unless this is a laptop: SQLite, localhost.
+
+    Outside tests and debug mode, a portal on PostgreSQL or on a public address signing
+    with the published key would let anyone forge workspace links and letter tokens.
+    """
+    if production:
+        raise ConfigError("SECRET_KEY is the published development key: production mode "
+                          "refuses it (set SECRET_KEY to a long random string)")
+    if testing:
+        return
+    host = (urlsplit(public_base_url).hostname or "").lower()
+    if make_url(database_url).get_backend_name() != "sqlite" or host not in LOCAL_HOSTS:
+        raise ConfigError("SECRET_KEY is not set: the built-in development key is only "
+                          "accepted with SQLite on localhost (set SECRET_KEY to a long random "
+                          "string, or unset DATABASE_URL and PUBLIC_BASE_URL)")
+
+
 def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Collect the settings from the environment; `overrides` (tests) win."""
     env = os.environ
     overrides = overrides or {}
     production = _bool(env.get("INTAKE_PRODUCTION")) or env.get("FLASK_ENV") == "production"
     production = overrides.get("PRODUCTION", production)
+
+    default_db = "sqlite:///" + str(Path(instance_path) / "intake.db")
+    overrides = dict(overrides)
+    database_url = check_database_url(
+        overrides.pop("SQLALCHEMY_DATABASE_URI", None) or env.get("DATABASE_URL") or default_db
+    )
+    public_base_url = overrides.get("PUBLIC_BASE_URL",
+                                    env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"))
 
     secret_key = overrides.get("SECRET_KEY", env.get("SECRET_KEY"))
     if not secret_key:
@@ -63,15 +97,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
                 "SECRET_KEY is not set: production mode refuses to start without it "
                 "(set SECRET_KEY to a long random string shared by all web processes)"
             )
-        # A fixed development key keeps sessions valid across restarts and workers;
-        # it is never used in production (checked above).
-        secret_key = "dev-only-insecure-key-change-me"
-
-    default_db = "sqlite:///" + str(Path(instance_path) / "intake.db")
-    overrides = dict(overrides)
-    database_url = check_database_url(
-        overrides.pop("SQLALCHEMY_DATABASE_URI", None) or env.get("DATABASE_URL") or default_db
-    )
+        secret_key = DEVELOPMENT_KEY
+    if secret_key == DEVELOPMENT_KEY:
+        check_development_key_allowed(
+            production=production, database_url=database_url, public_base_url=public_base_url,
+            testing=bool(overrides.get("TESTING")) or _bool(env.get("FLASK_DEBUG")))
 
     config = {
         "PRODUCTION": production,
@@ -90,7 +120,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "u4ssc-intake@localhost"),
         "SECRETARIAT_EMAIL": env.get("SECRETARIAT_EMAIL", "u4ssc@localhost"),
-        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "PUBLIC_BASE_URL": public_base_url,
         # Uploads (evidence files, workbooks) are capped; forms themselves are small.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
         "MAX_FORM_MEMORY_SIZE": 500_000,

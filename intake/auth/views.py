@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from intake.auth import bp
 from intake.auth.forms import LoginForm, LogoutForm, PasswordForm
 from intake.extensions import limiter
+from intake.redirects import safe_next
 from intake.services import accounts
 
 
@@ -31,12 +32,7 @@ def _fresh_session() -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    # Browsers drop tabs and newlines and read a backslash as "/", so "/<tab>/evil.example"
-    # would leave the site: only a plain local path is followed.
-    if (target and target.startswith("/") and not target.startswith("//")
-            and "\\" not in target and not any(ord(c) < 33 or c == "\x7f" for c in target)):
-        return target
-    return url_for("secretariat.overview")
+    return safe_next(target, url_for("secretariat.overview"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

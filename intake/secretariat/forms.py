@@ -20,6 +20,11 @@ def stage_choices() -> list[str]:
     return [stage.value for stage in ProgrammeStage]
 
 
+class ReopenVerificationForm(FlaskForm):
+    reason = TextAreaField(_l("Why verification is reopened"),
+                           validators=[DataRequired(), Length(max=4000)])
+
+
 class AssignForm(FlaskForm):
     verifier = SelectField(_l("Verifier"), coerce=int, validators=[DataRequired()],
                            validate_choice=True)

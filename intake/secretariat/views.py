@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from intake.extensions import db
@@ -18,8 +18,9 @@ from intake.permissions import (
     staff_required,
 )
 from intake.secretariat import bp, overview
-from intake.secretariat.forms import AssignForm, ConfirmForm, MoveForm
-from intake.services import accounts, pipeline
+from intake.secretariat.forms import AssignForm, ConfirmForm, MoveForm, ReopenVerificationForm
+from intake.services import accounts, links, pipeline, verification
+from intake.services.values import FROZEN_STAGES
 
 SEARCH_MAX = 100
 
@@ -57,7 +58,9 @@ def city_page(city_id: int):
 
 
 def _render_city(city: City, *, move_form: MoveForm | None = None,
-                 assign_form: AssignForm | None = None, status: int = 200):
+                 assign_form: AssignForm | None = None,
+                 reopen_form: ReopenVerificationForm | None = None,
+                 new_links: dict[str, str] | None = None, status: int = 200):
     user = current_staff_user()
     current = ProgrammeStage(city.stage)
     forward = pipeline.next_stage(current)
@@ -86,6 +89,9 @@ def _render_city(city: City, *, move_form: MoveForm | None = None,
         remove_form=ConfirmForm(formdata=None), verifiers=assigned,
         can_manage=can_manage(user), letters=letters, languages=LANGUAGES,
         overdue_days=pipeline.OVERDUE_AFTER_DAYS,
+        frozen=current in FROZEN_STAGES,
+        reopen_form=reopen_form or ReopenVerificationForm(formdata=None),
+        new_links=new_links,
     ), status
 
 
@@ -111,6 +117,41 @@ def move_city(city_id: int):
     flash(_("%(city)s is now at the step “%(stage)s”. The focal point is informed by e-mail.",
             city=city.name, stage=pipeline.stage_label(target)), "success")
     return redirect(url_for("secretariat.city_page", city_id=city.id))
+
+
+@bp.post("/cities/<int:city_id>/reopen-verification")
+@staff_required(UserRole.SECRETARIAT)
+def reopen_verification(city_id: int):
+    city = staff_city_or_abort(city_id)
+    form = ReopenVerificationForm()
+    if not form.validate_on_submit():
+        return _render_city(city, reopen_form=form, status=400)
+    try:
+        verification.reopen_verification(city.id, actor=current_staff_user(),
+                                         reason=form.reason.data)
+    except verification.VerificationError as problem:
+        db.session.refresh(city)
+        form.reason.errors = [str(problem)]
+        return _render_city(city, reopen_form=form, status=409)
+    flash(_("Verification of %(city)s is reopened: its public page and certificate are "
+            "withdrawn until it is verified again, and its KPI verdicts are to be checked "
+            "again.", city=city.name), "success")
+    return redirect(url_for("secretariat.city_page", city_id=city.id))
+
+
+@bp.post("/cities/<int:city_id>/rotate-link")
+@staff_required(UserRole.SECRETARIAT)
+def rotate_link(city_id: int):
+    city = staff_city_or_abort(city_id)
+    if not ConfirmForm().validate_on_submit():
+        return _render_city(city, status=400)
+    city = links.rotate_city_links(city.id)
+    # Shown once, on this answer only: the new links are never stored in clear or e-mailed
+    # from here; the secretariat passes them on to the city.
+    response = make_response(_render_city(city, new_links={
+        "workspace": links.workspace_url(city), "snapshot": links.snapshot_url(city)}))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/cities/<int:city_id>/verifiers")

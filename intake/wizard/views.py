@@ -381,7 +381,8 @@ def _render_review(category_id, items, status=200, open_kpis=None):
                            lang=_lang(), status=value_service.category_status(
                                g.city.id, category_id),
                            steps=wizard_service.steps(category_id), open_kpis=open_kpis,
-                           tiers=dict(QUALITY_TIERS), form=FlaskForm()), status
+                           tiers=dict(QUALITY_TIERS), form=FlaskForm(),
+                           frozen=value_service.is_frozen(g.city.id)), status
 
 
 @bp.post("/c/<category_id>/complete")
