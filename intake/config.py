@@ -32,6 +32,29 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
+def _int(value: str | None, name: str, *, default: int) -> int:
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    if number < 0:
+        raise ConfigError(f"{name} cannot be negative")
+    return number
+
+
+def _trusted_hosts(value: str | None, production: bool, public_base_url: str
+                   ) -> list[str] | None:
+    if value and value.strip():
+        return [host.strip() for host in value.split(",") if host.strip()]
+    if not production:
+        return None
+    # The public address, and local names for a health check made on the machine itself.
+    host = urlsplit(public_base_url).hostname
+    return [name for name in (host, "localhost", "127.0.0.1") if name]
+
+
 def check_database_url(url: str) -> str:
     """Return a usable SQLAlchemy URL or raise ConfigError naming the problem."""
     url = _normalise_database_url(url.strip())
@@ -137,8 +160,20 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
-        # If Redis (the shared counter store) is down, serve the request rather than fail it.
+        # If Redis (the shared counter store) is down, serve the request rather than fail it,
+        # and keep counting in this process's memory (the same limits) until it is back.
         "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        # How many reverse proxies in front of the app set X-Forwarded-For (0: none, the
+        # socket address is the client). Too high lets a client pick its own address.
+        "TRUSTED_PROXIES": _int(env.get("TRUSTED_PROXIES"), "TRUSTED_PROXIES", default=0),
+        # Flask refuses requests whose Host is not listed (None: any, for a laptop).
+        "TRUSTED_HOSTS": _trusted_hosts(env.get("TRUSTED_HOSTS"), production, public_base_url),
+        # A second factor for secretariat accounts: "required" in production (a secretariat
+        # account without one is sent to set it up after the password), else "optional".
+        "TOTP_FOR_SECRETARIAT": env.get("TOTP_FOR_SECRETARIAT")
+        or ("required" if production else "optional"),
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
         "DOCUMENT_FOLDER": str(Path(instance_path) / "documents"),
     }

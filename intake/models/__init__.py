@@ -9,7 +9,7 @@ from intake.models.letter import Letter
 from intake.models.pipeline import StageChange
 from intake.models.score import CategoryScore
 from intake.models.submission import CategoryState
-from intake.models.user import User, UserRole, VerifierAssignment
+from intake.models.user import StaffSession, User, UserRole, VerifierAssignment
 from intake.models.values import DataValue, EvidenceFile, KpiProvenance, ValueAudit
 from intake.models.verification import KpiVerification, Question, QuestionMessage
 
@@ -32,6 +32,7 @@ __all__ = [
     "Question",
     "QuestionMessage",
     "Recommendation",
+    "StaffSession",
     "StageChange",
     "User",
     "UserRole",

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from intake.models.city import ProgrammeStage
@@ -23,6 +23,10 @@ def stage_choices() -> list[str]:
 class ReopenVerificationForm(FlaskForm):
     reason = TextAreaField(_l("Why verification is reopened"),
                            validators=[DataRequired(), Length(max=4000)])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=200)])
 
 
 class AssignForm(FlaskForm):

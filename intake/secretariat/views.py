@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from intake.extensions import db
 from intake.i18n import LANGUAGES, current_language
+from intake.models.api_token import ApiToken
 from intake.models.city import City, ProgrammeStage
 from intake.models.letter import Letter
 from intake.models.user import UserRole
@@ -18,8 +19,14 @@ from intake.permissions import (
     staff_required,
 )
 from intake.secretariat import bp, overview
-from intake.secretariat.forms import AssignForm, ConfirmForm, MoveForm, ReopenVerificationForm
-from intake.services import accounts, links, pipeline, verification
+from intake.secretariat.forms import (
+    AssignForm,
+    ConfirmForm,
+    MoveForm,
+    ReopenVerificationForm,
+    TokenForm,
+)
+from intake.services import accounts, api_tokens, links, pipeline, verification
 from intake.services.values import FROZEN_STAGES
 
 SEARCH_MAX = 100
@@ -152,6 +159,54 @@ def rotate_link(city_id: int):
         "workspace": links.workspace_url(city), "snapshot": links.snapshot_url(city)}))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# ------------------------------------------------------------------------------ API tokens
+def _tokens_page(*, form: TokenForm | None = None, new_token: str | None = None,
+                 status: int = 200):
+    user = current_staff_user()
+    rows = api_tokens.all_tokens() if can_manage(user) else api_tokens.tokens_of(user)
+    response = make_response(render_template(
+        "secretariat/tokens.html", tokens=rows, form=form or TokenForm(formdata=None),
+        revoke_form=ConfirmForm(formdata=None), new_token=new_token,
+        show_owner=can_manage(user)), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/tokens")
+@staff_required()
+def tokens():
+    return _tokens_page()
+
+
+@bp.post("/tokens")
+@staff_required()
+def create_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _tokens_page(form=form, status=400)
+    _row, token = api_tokens.create_token(current_staff_user(), form.name.data)
+    # Shown on this answer only: the token is stored as a hash and cannot be shown again.
+    return _tokens_page(new_token=token)
+
+
+@bp.post("/tokens/<int(max=2147483647):token_id>/revoke")
+@staff_required()
+def revoke_token(token_id: int):
+    user = current_staff_user()
+    row = db.session.get(ApiToken, token_id)
+    if row is None:
+        abort(404)
+    if not can_manage(user) and row.user_id != user.id:
+        abort(403)
+    if ConfirmForm().validate_on_submit():
+        if api_tokens.revoke_token(token_id):
+            flash(_("The token “%(name)s” is revoked: programs using it are refused from now "
+                    "on.", name=row.name), "success")
+    else:
+        abort(400)
+    return redirect(url_for("secretariat.tokens"))
 
 
 @bp.post("/cities/<int:city_id>/verifiers")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -126,3 +127,41 @@ def rotate_city_links(city_id: int) -> City | None:
     city.access_key = secrets.token_urlsafe(32)
     db.session.commit()
     return city
+
+
+# ------------------------------------------------------------------- links kept out of rows
+# An e-mail waits in the job table (and in Redis) until the worker sends it: the links in
+# its text are stored as placeholders naming the city, and written out only when sending.
+_LINK_IN_TEXT = re.compile(r"https?://[^\s/]+(?:/[^\s]*?)?/(w|snapshot)/([A-Za-z0-9_\-.]+)")
+_PLACEHOLDER = re.compile(r"\[\[(workspace|snapshot)-link:(\d+)\]\]")
+
+
+def conceal_links(text: str | None) -> str | None:
+    """Replace every genuine workspace or snapshot link in `text` by a placeholder."""
+    if not text:
+        return text
+
+    def replace(match: re.Match) -> str:
+        kind = "workspace" if match.group(1) == "w" else "snapshot"
+        try:
+            city_id, _key = link_claims(match.group(2),
+                                        WORKSPACE_SALT if kind == "workspace" else SNAPSHOT_SALT)
+        except LinkError:
+            return match.group(0)
+        return f"[[{kind}-link:{city_id}]]"
+
+    return _LINK_IN_TEXT.sub(replace, text)
+
+
+def reveal_links(text: str | None) -> str | None:
+    """Write the placeholders out as the city's current links (at sending time)."""
+    if not text:
+        return text
+
+    def replace(match: re.Match) -> str:
+        city = db.session.get(City, int(match.group(2)))
+        if city is None:
+            return "-"
+        return workspace_url(city) if match.group(1) == "workspace" else snapshot_url(city)
+
+    return _PLACEHOLDER.sub(replace, text)
