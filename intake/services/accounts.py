@@ -76,10 +76,11 @@ class AccountLocked(AccountError):
 
     def __init__(self, until: datetime):
         self.until = until
-        minutes = max(1, -(-int((until - utcnow()).total_seconds()) // 60))
+        # Rounded up to the minute, so "try again at" is never a moment too early.
+        shown = (until + timedelta(seconds=59)).strftime("%H:%M")
         super().__init__(str(_l(
-            "Too many failed sign-ins for this account. Try again in %(minutes)d minutes, "
-            "or ask the secretariat.", minutes=minutes)))
+            "Too many failed sign-ins for this account. Try again after %(time)s (UTC), or "
+            "ask the secretariat.", time=shown)))
 
 
 # Lockout: after LOCK_AFTER failed sign-ins in a row the account waits LOCK_FIRST, and the
