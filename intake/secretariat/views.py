@@ -191,11 +191,12 @@ def create_token():
     return _tokens_page(new_token=token)
 
 
-@bp.post("/tokens/<int(max=2147483647):token_id>/revoke")
+@bp.post("/tokens/<int:token_id>/revoke")
 @staff_required()
 def revoke_token(token_id: int):
     user = current_staff_user()
-    row = db.session.get(ApiToken, token_id)
+    # Ids are 32-bit in the database: a larger one is simply not found.
+    row = db.session.get(ApiToken, token_id) if token_id < 2**31 else None
     if row is None:
         abort(404)
     if not can_manage(user) and row.user_id != user.id:

@@ -17,7 +17,7 @@ from intake.jobs import HANDLERS
 from intake.models import JobRecord, JobState
 from intake.services import scoring as scoring_service
 from intake.services.cities import create_city
-from intake.services.links import snapshot_token, workspace_token
+from intake.services.links import city_from_snapshot_token, snapshot_token, workspace_token
 from intake.services.values import mark_category_complete, set_city_values
 
 CATEGORY = "ec-ict-infrastructure"
@@ -75,6 +75,13 @@ def test_the_snapshot_link_and_the_workspace_link_are_separate_capabilities(app,
     assert "noindex" in page.headers["X-Robots-Tag"]
     assert "private" in page.headers["Cache-Control"]
     assert "/w/" not in page.get_data(as_text=True)
+    # The workspace offers the read-only link to share, never its own link for that.
+    owner = app.test_client()
+    owner.get(f"/w/{workspace}")
+    home = owner.get("/w/").get_data(as_text=True)
+    shared = re.search(r"/snapshot/([A-Za-z0-9_.\-]+)<", home).group(1)
+    assert city_from_snapshot_token(shared).id == city.id
+    assert f"/snapshot/{workspace}" not in home
 
 
 def snapshot_payload(token: str) -> str:
