@@ -1,5 +1,6 @@
-"""secrets and second factor: hashed staff sessions, sign-in lockout, TOTP; disabled
-accounts' API tokens revoked
+"""secrets and second factor: hashed staff sessions, sign-in lockout, TOTP
+
+Disabled accounts' API tokens are revoked, so enabling an account again does not revive them.
 
 Revision ID: 0003
 Revises: 0002
