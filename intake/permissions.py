@@ -88,13 +88,17 @@ def can_view_city(user, city_id: int) -> bool:
 
 def can_move_city(user, city_id: int, from_stage: ProgrammeStage,
                   to_stage: ProgrammeStage) -> bool:
-    """Secretariat: any move; verifier: within verification, on an assigned city."""
+    """Secretariat: any move; verifier: within verification, on an assigned city.
+
+    A verified city's figures are frozen: only the secretariat reopens its verification.
+    """
     if not is_staff(user):
         return False
     if user.role == UserRole.SECRETARIAT:
         return True
     return (user.role == UserRole.VERIFIER and city_id in assigned_city_ids(user)
-            and from_stage in VERIFIER_STAGES and to_stage in VERIFIER_STAGES)
+            and from_stage in VERIFIER_STAGES and to_stage in VERIFIER_STAGES
+            and from_stage != ProgrammeStage.VERIFIED)
 
 
 def can_manage(user) -> bool:

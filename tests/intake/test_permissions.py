@@ -94,6 +94,9 @@ def test_verifier_moves_only_within_verification(app, world):
         assert can_move_city(verifier, mine, S.SUBMITTED, S.IN_VERIFICATION)
         assert can_move_city(verifier, mine, S.IN_VERIFICATION, S.VERIFIED)
         assert not can_move_city(verifier, mine, S.VERIFIED, S.PUBLISHED)
+        # Verified means frozen: only the secretariat reopens verification.
+        assert not can_move_city(verifier, mine, S.VERIFIED, S.IN_VERIFICATION)
+        assert can_move_city(secretariat, mine, S.VERIFIED, S.IN_VERIFICATION)
         assert not can_move_city(verifier, mine, S.LETTER_RECEIVED, S.ACKNOWLEDGED)
         assert not can_move_city(verifier, world["theirs"].id, S.SUBMITTED, S.IN_VERIFICATION)
         assert can_move_city(secretariat, mine, S.VERIFIED, S.PUBLISHED)
