@@ -65,9 +65,12 @@ def register_i18n(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from intake.security import configure_security_headers
+    from intake.logs import mask_links_in_logs
+    from intake.security import configure_proxies, configure_security_headers
 
+    configure_proxies(app)
     configure_security_headers(app)
+    mask_links_in_logs()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -31,6 +32,29 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
+def _int(value: str | None, name: str, *, default: int) -> int:
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    if number < 0:
+        raise ConfigError(f"{name} cannot be negative")
+    return number
+
+
+def _trusted_hosts(value: str | None, production: bool, public_base_url: str
+                   ) -> list[str] | None:
+    if value and value.strip():
+        return [host.strip() for host in value.split(",") if host.strip()]
+    if not production:
+        return None
+    # The public address, and local names for a health check made on the machine itself.
+    host = urlsplit(public_base_url).hostname
+    return [name for name in (host, "localhost", "127.0.0.1") if name]
+
+
 def check_database_url(url: str) -> str:
     """Return a usable SQLAlchemy URL or raise ConfigError naming the problem."""
     url = _normalise_database_url(url.strip())
@@ -49,12 +73,45 @@ def check_database_url(url: str) -> str:
     return url
 
 
+# Published in the source: anyone can sign sessions, CSRF tokens and links with it, so it is
+# only accepted where nobody else can reach the portal (see check_development_key_allowed).
+DEVELOPMENT_KEY = "dev-only-insecure-key-change-me"
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def check_development_key_allowed(*, production: bool, database_url: str,
+                                  public_base_url: str, testing: bool) -> None:
+    """Refuse the published development key unless this is a laptop: SQLite, localhost.
+
+    Outside tests and debug mode, a portal on PostgreSQL or on a public address signing
+    with the published key would let anyone forge workspace links and letter tokens.
+    """
+    if production:
+        raise ConfigError("SECRET_KEY is the published development key: production mode "
+                          "refuses it (set SECRET_KEY to a long random string)")
+    if testing:
+        return
+    host = (urlsplit(public_base_url).hostname or "").lower()
+    if make_url(database_url).get_backend_name() != "sqlite" or host not in LOCAL_HOSTS:
+        raise ConfigError("SECRET_KEY is not set: the built-in development key is only "
+                          "accepted with SQLite on localhost (set SECRET_KEY to a long random "
+                          "string, or unset DATABASE_URL and PUBLIC_BASE_URL)")
+
+
 def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Collect the settings from the environment; `overrides` (tests) win."""
     env = os.environ
     overrides = overrides or {}
     production = _bool(env.get("INTAKE_PRODUCTION")) or env.get("FLASK_ENV") == "production"
     production = overrides.get("PRODUCTION", production)
+
+    default_db = "sqlite:///" + str(Path(instance_path) / "intake.db")
+    overrides = dict(overrides)
+    database_url = check_database_url(
+        overrides.pop("SQLALCHEMY_DATABASE_URI", None) or env.get("DATABASE_URL") or default_db
+    )
+    public_base_url = overrides.get("PUBLIC_BASE_URL",
+                                    env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"))
 
     secret_key = overrides.get("SECRET_KEY", env.get("SECRET_KEY"))
     if not secret_key:
@@ -63,15 +120,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
                 "SECRET_KEY is not set: production mode refuses to start without it "
                 "(set SECRET_KEY to a long random string shared by all web processes)"
             )
-        # A fixed development key keeps sessions valid across restarts and workers;
-        # it is never used in production (checked above).
-        secret_key = "dev-only-insecure-key-change-me"
-
-    default_db = "sqlite:///" + str(Path(instance_path) / "intake.db")
-    overrides = dict(overrides)
-    database_url = check_database_url(
-        overrides.pop("SQLALCHEMY_DATABASE_URI", None) or env.get("DATABASE_URL") or default_db
-    )
+        secret_key = DEVELOPMENT_KEY
+    if secret_key == DEVELOPMENT_KEY:
+        check_development_key_allowed(
+            production=production, database_url=database_url, public_base_url=public_base_url,
+            testing=bool(overrides.get("TESTING")) or _bool(env.get("FLASK_DEBUG")))
 
     config = {
         "PRODUCTION": production,
@@ -90,7 +143,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "u4ssc-intake@localhost"),
         "SECRETARIAT_EMAIL": env.get("SECRETARIAT_EMAIL", "u4ssc@localhost"),
-        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "PUBLIC_BASE_URL": public_base_url,
         # Uploads (evidence files, workbooks) are capped; forms themselves are small.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
         "MAX_FORM_MEMORY_SIZE": 500_000,
@@ -107,8 +160,20 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
-        # If Redis (the shared counter store) is down, serve the request rather than fail it.
+        # If Redis (the shared counter store) is down, serve the request rather than fail it,
+        # and keep counting in this process's memory (the same limits) until it is back.
         "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        # How many reverse proxies in front of the app set X-Forwarded-For (0: none, the
+        # socket address is the client). Too high lets a client pick its own address.
+        "TRUSTED_PROXIES": _int(env.get("TRUSTED_PROXIES"), "TRUSTED_PROXIES", default=0),
+        # Flask refuses requests whose Host is not listed (None: any, for a laptop).
+        "TRUSTED_HOSTS": _trusted_hosts(env.get("TRUSTED_HOSTS"), production, public_base_url),
+        # A second factor for secretariat accounts: "required" in production (a secretariat
+        # account without one is sent to set it up after the password), else "optional".
+        "TOTP_FOR_SECRETARIAT": env.get("TOTP_FOR_SECRETARIAT")
+        or ("required" if production else "optional"),
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
         "DOCUMENT_FOLDER": str(Path(instance_path) / "documents"),
     }

@@ -266,12 +266,17 @@ def load_demo_cities(count: int = 12) -> list:
 
 
 def snapshot_url(city) -> str:
-    from flask import current_app
+    """The read-only snapshot link: it never opens the workspace."""
+    from intake.services.links import snapshot_url as read_only_link
 
-    from intake.services.links import workspace_token
+    return read_only_link(city)
 
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/snapshot/{workspace_token(city)}"
+
+def workspace_url(city) -> str:
+    """The workspace link, which can change the figures: printed apart and labelled."""
+    from intake.services.links import workspace_url as workspace_link
+
+    return workspace_link(city)
 
 
 @click.group("demo")
@@ -295,14 +300,17 @@ def demo_load(if_empty: bool, count: int | None) -> None:
         message = {"created": False, "reason": "the database already has cities"}
         if existing is not None:
             message["snapshot_url"] = snapshot_url(existing)
+            message["workspace_url"] = workspace_url(existing)
         click.echo(json.dumps(message, ensure_ascii=False))
         return
     if count is not None:
         cities = load_demo_cities(count)
         click.echo(json.dumps({"created": True, "cities": [
             {"city_id": city.id, "name": city.name, "stage": str(city.stage.value),
-             "snapshot_url": snapshot_url(city)} for city in cities]}, ensure_ascii=False))
+             "snapshot_url": snapshot_url(city), "workspace_url": workspace_url(city)}
+            for city in cities]}, ensure_ascii=False))
         return
     city = load_demo()
     click.echo(json.dumps({"created": True, "city_id": city.id, "name": city.name,
-                           "snapshot_url": snapshot_url(city)}, ensure_ascii=False))
+                           "snapshot_url": snapshot_url(city),
+                           "workspace_url": workspace_url(city)}, ensure_ascii=False))

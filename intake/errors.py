@@ -7,7 +7,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,9 @@ MESSAGES = {
              "page may have moved.")),
     405: (_l("That action is not possible here"),
           _l("This page cannot be used that way. Go back and use the buttons on the page.")),
+    409: (_l("This change is not possible now"),
+          _l("Someone changed this in the meantime, or its state does not allow it. Reload "
+             "the page and try again.")),
     413: (_l("The file is too large"),
           _l("What you sent is larger than the portal accepts. Send a smaller file, or "
              "split it into several.")),
@@ -56,9 +59,23 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if isinstance(error, SecurityError):
+            # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either.
+            return error
         if error.code in MESSAGES:
             return render_error(error.code)
         return error
+
+    from intake.services.values import CityFrozen
+
+    @app.errorhandler(CityFrozen)
+    def city_frozen(error: CityFrozen):
+        # Raised by the one check every writer of a city's figures goes through, so no
+        # path (wizard, import, new reference year, answers, API) changes verified data.
+        from intake.extensions import db
+
+        db.session.rollback()
+        return render_error(409, str(error))
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):

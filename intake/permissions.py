@@ -74,25 +74,31 @@ def assigned_city_ids(user: User) -> set[int]:
 
 
 def can_view_city(user, city_id: int) -> bool:
-    """Secretariat: every city; verifier: the cities assigned to them; city user: their own."""
-    if is_staff(user):
-        if user.role == UserRole.SECRETARIAT:
-            return True
-        if user.role == UserRole.VERIFIER and city_id in assigned_city_ids(user):
-            return True
-    own = current_city_id()
-    return own is not None and own == city_id
+    """Staff rights on a city: secretariat every city, a verifier the cities assigned to them.
+
+    Only the role and the assignment count, never a city session opened in the same
+    browser: a workspace link gives a city's own pages, not staff pages about it.
+    """
+    if not is_staff(user):
+        return False
+    if user.role == UserRole.SECRETARIAT:
+        return True
+    return user.role == UserRole.VERIFIER and city_id in assigned_city_ids(user)
 
 
 def can_move_city(user, city_id: int, from_stage: ProgrammeStage,
                   to_stage: ProgrammeStage) -> bool:
-    """Secretariat: any move; verifier: within verification, on an assigned city."""
+    """Secretariat: any move; verifier: within verification, on an assigned city.
+
+    A verified city's figures are frozen: only the secretariat reopens its verification.
+    """
     if not is_staff(user):
         return False
     if user.role == UserRole.SECRETARIAT:
         return True
     return (user.role == UserRole.VERIFIER and city_id in assigned_city_ids(user)
-            and from_stage in VERIFIER_STAGES and to_stage in VERIFIER_STAGES)
+            and from_stage in VERIFIER_STAGES and to_stage in VERIFIER_STAGES
+            and from_stage != ProgrammeStage.VERIFIED)
 
 
 def can_manage(user) -> bool:

@@ -6,9 +6,10 @@ import functools
 from collections.abc import Callable
 
 from flask import abort, g, request
+from flask_limiter.util import get_remote_address
 
 from intake.api import bp
-from intake.extensions import db
+from intake.extensions import db, limiter
 from intake.models.city import City
 from intake.models.user import User, UserRole
 from intake.permissions import assigned_city_ids
@@ -32,6 +33,39 @@ def api_user() -> User:
     return g.api_user
 
 
+_NO_USER = object()
+
+
+def _token_user() -> User | None:
+    """The account of this request's token, looked up once (the rate-limit keys need it
+    before the view runs)."""
+    # Kept in the request's environ, not on `g`, which can outlive one request.
+    found = request.environ.get("intake.token_user", _NO_USER)
+    if found is _NO_USER:
+        found = request.environ["intake.token_user"] = user_for_token(bearer_token())
+    return found
+
+
+def _account_key() -> str:
+    user = _token_user()
+    return f"api-account:{user.id if user is not None else '-'}"
+
+
+def _bad_token_key() -> str:
+    return f"api-bad-token:{get_remote_address()}"
+
+
+# Per account across every address (a leaked token used from many machines is capped), per
+# address across accounts, and wrong tokens per address (guessing is capped hard).
+_limits = (
+    limiter.shared_limit("600 per minute", scope="api-account", key_func=_account_key,
+                         exempt_when=lambda: _token_user() is None),
+    limiter.shared_limit("1200 per minute", scope="api-address", key_func=get_remote_address),
+    limiter.shared_limit("30 per minute", scope="api-bad-token", key_func=_bad_token_key,
+                         deduct_when=lambda response: response.status_code == 401),
+)
+
+
 def token_required(*roles: str | UserRole) -> Callable:
     """Only requests with a live staff token (of these roles, or any role) get through.
 
@@ -43,7 +77,7 @@ def token_required(*roles: str | UserRole) -> Callable:
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            user = user_for_token(bearer_token())
+            user = _token_user()
             if user is None:
                 abort(401)
             if allowed and user.role not in allowed:
@@ -51,6 +85,8 @@ def token_required(*roles: str | UserRole) -> Callable:
             g.api_user = user
             return view(*args, **kwargs)
 
+        for limit in _limits:
+            wrapper = limit(wrapper)
         wrapper = bp.alt_response(401, response="UNAUTHORIZED")(wrapper)
         wrapper = bp.alt_response(403, response="FORBIDDEN")(wrapper)
         return bp.doc(security=SECURITY)(wrapper)

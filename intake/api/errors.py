@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 from intake.api import bp
 from intake.errors import MESSAGES
+from intake.extensions import db
+from intake.services.values import CityFrozen
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,16 @@ def error_response(code: int, data: dict | None = None) -> Response:
         response.headers[name] = value
     if code == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="U4SSC Intake API"'
+    return response
+
+
+@bp.errorhandler(CityFrozen)
+def city_frozen(error: CityFrozen):
+    db.session.rollback()
+    body = {"error": {"code": 409, "message": str(_l("The city's figures are verified")),
+                      "detail": str(error)}}
+    response = jsonify(body)
+    response.status_code = 409
     return response
 
 

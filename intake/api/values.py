@@ -20,6 +20,7 @@ from intake.api import bp
 from intake.api.auth import CITY_ID, api_user, city_or_abort, token_required
 from intake.api.fields import UtcDateTime
 from intake.extensions import db
+from intake.models.user import UserRole
 from intake.models.values import DataValue
 from intake.services import values as value_service
 from intake.services.values import catalog, set_city_values
@@ -190,7 +191,8 @@ def show_value(city_id: int, data_point_id: str):
 
 @bp.route(f"/cities/{CITY_ID}/values/<data_point_id>", methods=["PUT", "PATCH"],
           tags=TAGS)
-@token_required()
+@token_required(UserRole.SECRETARIAT)
+@bp.alt_response(409, response="CONFLICT")
 @bp.etag
 @bp.arguments(ValueSchema)
 @bp.response(200, ValueSchema)
@@ -199,9 +201,12 @@ def write_value(payload: dict, city_id: int, data_point_id: str):
 
     Send `{"value": 12.5, "reason": "…"}`; `null` marks it not available. PUT and PATCH do
     the same: `value` is the only field that can be written. The change is audited and the
-    categories using the value are scored again.
+    categories using the value are scored again. Secretariat tokens only: verifiers check
+    figures and never write them. A verified (or published) city's figures are frozen:
+    409 until the secretariat reopens verification.
     """
     city = city_or_abort(city_id)
+    value_service.ensure_editable(city.id)
     dp = _data_point_or_404(data_point_id)
     # Lock the row (PostgreSQL) so two writers holding the same ETag cannot both pass the
     # check; a row created meanwhile by another writer shows up as a conflict below.

@@ -9,7 +9,8 @@ bp = Blueprint("auth", __name__)
 
 
 def init_login(app: Flask) -> None:
-    """Bind Flask-Login to the app: cookies carry a rotating token, never the user id."""
+    """Bind Flask-Login to the app: cookies carry a session token (stored hashed), never
+    the user id."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
@@ -19,6 +20,9 @@ def init_login(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(_load_user)
     app.before_request(_forget_earlier_requests)
+    from intake.auth.views import require_second_factor
+
+    app.before_request(require_second_factor)
 
 
 def _forget_earlier_requests() -> None:

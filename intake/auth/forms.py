@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField
+from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -18,6 +18,13 @@ class PasswordForm(FlaskForm):
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
     confirm = PasswordField(_l("New password, again"), validators=[
         DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))])
+
+
+class CodeForm(FlaskForm):
+    """The six-digit code of the authenticator app (second step of sign-in, enrolment)."""
+
+    code = StringField(_l("Code from your authenticator app"),
+                       validators=[DataRequired(), Length(max=20)])
 
 
 class LogoutForm(FlaskForm):

@@ -1,4 +1,4 @@
-"""`flask users …`: create, disable and list staff accounts (secretariat, verifiers)."""
+"""`flask users …`: staff accounts (create, disable, enable, list), API tokens, second factor."""
 
 from __future__ import annotations
 
@@ -97,3 +97,64 @@ def users_token(email: str, name: str) -> None:
         raise click.ClickException(str(problem)) from None
     click.echo(json.dumps({"id": row.id, "email": user.email, "name": row.name,
                            "token": token}, ensure_ascii=False))
+
+
+@users_group.command("enable")
+@click.option("--email", required=True)
+def users_enable(email: str) -> None:
+    """Let a disabled account sign in again; its old API tokens stay revoked."""
+    from intake.services.accounts import enable_user, find_user
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account with the e-mail address {email!r}")
+    enable_user(user)
+    click.echo(json.dumps({"id": user.id, "email": user.email, "active": True}))
+
+
+@users_group.command("tokens")
+@click.option("--email", default=None, help="Only this account's tokens.")
+def users_tokens(email: str | None) -> None:
+    """List API tokens as JSON lines (never the tokens themselves: only hashes are kept)."""
+    from intake.services.accounts import find_user
+    from intake.services.api_tokens import all_tokens, tokens_of
+
+    if email is not None:
+        user = find_user(email)
+        if user is None:
+            raise click.ClickException(f"no account with the e-mail address {email!r}")
+        rows = tokens_of(user)
+    else:
+        rows = all_tokens()
+    for row in rows:
+        click.echo(json.dumps({
+            "id": row.id, "email": row.user.email, "name": row.name,
+            "created_at": row.created_at.isoformat(timespec="seconds") + "Z",
+            "last_used_at": (row.last_used_at.isoformat(timespec="seconds") + "Z"
+                             if row.last_used_at else None),
+            "revoked": row.revoked}, ensure_ascii=False))
+
+
+@users_group.command("revoke")
+@click.option("--id", "token_id", required=True, type=int, help="The token's id (see `tokens`).")
+def users_revoke(token_id: int) -> None:
+    """Revoke an API token: programs using it are refused from the next request."""
+    from intake.services.api_tokens import revoke_token
+
+    if not 0 < token_id < 2**31 or not revoke_token(token_id):
+        raise click.ClickException(f"no active token with the id {token_id}")
+    click.echo(json.dumps({"id": token_id, "revoked": True}))
+
+
+@users_group.command("reset-totp")
+@click.option("--email", required=True)
+def users_reset_totp(email: str) -> None:
+    """Remove an account's second factor (a lost phone) and end its sessions; it is set up
+    again at the next sign-in."""
+    from intake.services.accounts import find_user, reset_totp
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account with the e-mail address {email!r}")
+    reset_totp(user)
+    click.echo(json.dumps({"id": user.id, "email": user.email, "second_factor": False}))

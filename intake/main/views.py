@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from intake.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
 from intake.main import bp
+from intake.redirects import safe_next
 from intake.services.fees_table import case_study_fee, fee_table
 from intake.services.health import check_health
 
@@ -69,10 +70,7 @@ def _local_path_from_link(link: str) -> str | None:
 @bp.get("/language/<code>")
 def choose_language(code: str):
     """Remember the visitor's language; a preference cookie, no data changes."""
-    target = request.args.get("next") or url_for("main.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    response = redirect(target)
+    response = redirect(safe_next(request.args.get("next"), url_for("main.home")))
     if code in LANGUAGES:
         response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
                             httponly=True)

@@ -11,7 +11,7 @@ from intake.models.pipeline import StageChange
 from intake.models.programme import CaseStudy, Milestone
 from intake.models.score import CategoryScore
 from intake.models.submission import CategoryState
-from intake.models.user import User, UserRole, VerifierAssignment
+from intake.models.user import StaffSession, User, UserRole, VerifierAssignment
 from intake.models.values import DataValue, EvidenceFile, KpiProvenance, ValueAudit
 from intake.models.verification import KpiVerification, Question, QuestionMessage
 
@@ -37,6 +37,7 @@ __all__ = [
     "Question",
     "QuestionMessage",
     "Recommendation",
+    "StaffSession",
     "StageChange",
     "User",
     "UserRole",

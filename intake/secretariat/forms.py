@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from intake.models.city import ProgrammeStage
@@ -18,6 +18,15 @@ class MoveForm(FlaskForm):
 
 def stage_choices() -> list[str]:
     return [stage.value for stage in ProgrammeStage]
+
+
+class ReopenVerificationForm(FlaskForm):
+    reason = TextAreaField(_l("Why verification is reopened"),
+                           validators=[DataRequired(), Length(max=4000)])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=200)])
 
 
 class AssignForm(FlaskForm):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from intake.extensions import db
 from intake.i18n import LANGUAGES, current_language
+from intake.models.api_token import ApiToken
 from intake.models.city import City, ProgrammeStage
 from intake.models.letter import Letter
 from intake.models.user import UserRole
@@ -18,8 +19,15 @@ from intake.permissions import (
     staff_required,
 )
 from intake.secretariat import bp, overview
-from intake.secretariat.forms import AssignForm, ConfirmForm, MoveForm
-from intake.services import accounts, pipeline
+from intake.secretariat.forms import (
+    AssignForm,
+    ConfirmForm,
+    MoveForm,
+    ReopenVerificationForm,
+    TokenForm,
+)
+from intake.services import accounts, api_tokens, links, pipeline, verification
+from intake.services.values import FROZEN_STAGES
 
 SEARCH_MAX = 100
 
@@ -57,7 +65,9 @@ def city_page(city_id: int):
 
 
 def _render_city(city: City, *, move_form: MoveForm | None = None,
-                 assign_form: AssignForm | None = None, status: int = 200):
+                 assign_form: AssignForm | None = None,
+                 reopen_form: ReopenVerificationForm | None = None,
+                 new_links: dict[str, str] | None = None, status: int = 200):
     user = current_staff_user()
     current = ProgrammeStage(city.stage)
     forward = pipeline.next_stage(current)
@@ -86,6 +96,9 @@ def _render_city(city: City, *, move_form: MoveForm | None = None,
         remove_form=ConfirmForm(formdata=None), verifiers=assigned,
         can_manage=can_manage(user), letters=letters, languages=LANGUAGES,
         overdue_days=pipeline.OVERDUE_AFTER_DAYS,
+        frozen=current in FROZEN_STAGES,
+        reopen_form=reopen_form or ReopenVerificationForm(formdata=None),
+        new_links=new_links,
     ), status
 
 
@@ -111,6 +124,90 @@ def move_city(city_id: int):
     flash(_("%(city)s is now at the step “%(stage)s”. The focal point is informed by e-mail.",
             city=city.name, stage=pipeline.stage_label(target)), "success")
     return redirect(url_for("secretariat.city_page", city_id=city.id))
+
+
+@bp.post("/cities/<int:city_id>/reopen-verification")
+@staff_required(UserRole.SECRETARIAT)
+def reopen_verification(city_id: int):
+    city = staff_city_or_abort(city_id)
+    form = ReopenVerificationForm()
+    if not form.validate_on_submit():
+        return _render_city(city, reopen_form=form, status=400)
+    try:
+        verification.reopen_verification(city.id, actor=current_staff_user(),
+                                         reason=form.reason.data)
+    except verification.VerificationError as problem:
+        db.session.refresh(city)
+        form.reason.errors = [str(problem)]
+        return _render_city(city, reopen_form=form, status=409)
+    flash(_("Verification of %(city)s is reopened: its public page and certificate are "
+            "withdrawn until it is verified again, and its KPI verdicts are to be checked "
+            "again.", city=city.name), "success")
+    return redirect(url_for("secretariat.city_page", city_id=city.id))
+
+
+@bp.post("/cities/<int:city_id>/rotate-link")
+@staff_required(UserRole.SECRETARIAT)
+def rotate_link(city_id: int):
+    city = staff_city_or_abort(city_id)
+    if not ConfirmForm().validate_on_submit():
+        return _render_city(city, status=400)
+    city = links.rotate_city_links(city.id)
+    # Shown once, on this answer only: the new links are never stored in clear or e-mailed
+    # from here; the secretariat passes them on to the city.
+    response = make_response(_render_city(city, new_links={
+        "workspace": links.workspace_url(city), "snapshot": links.snapshot_url(city)}))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ------------------------------------------------------------------------------ API tokens
+def _tokens_page(*, form: TokenForm | None = None, new_token: str | None = None,
+                 status: int = 200):
+    user = current_staff_user()
+    rows = api_tokens.all_tokens() if can_manage(user) else api_tokens.tokens_of(user)
+    response = make_response(render_template(
+        "secretariat/tokens.html", tokens=rows, form=form or TokenForm(formdata=None),
+        revoke_form=ConfirmForm(formdata=None), new_token=new_token,
+        show_owner=can_manage(user)), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/tokens")
+@staff_required()
+def tokens():
+    return _tokens_page()
+
+
+@bp.post("/tokens")
+@staff_required()
+def create_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _tokens_page(form=form, status=400)
+    _row, token = api_tokens.create_token(current_staff_user(), form.name.data)
+    # Shown on this answer only: the token is stored as a hash and cannot be shown again.
+    return _tokens_page(new_token=token)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@staff_required()
+def revoke_token(token_id: int):
+    user = current_staff_user()
+    # Ids are 32-bit in the database: a larger one is simply not found.
+    row = db.session.get(ApiToken, token_id) if token_id < 2**31 else None
+    if row is None:
+        abort(404)
+    if not can_manage(user) and row.user_id != user.id:
+        abort(403)
+    if ConfirmForm().validate_on_submit():
+        if api_tokens.revoke_token(token_id):
+            flash(_("The token “%(name)s” is revoked: programs using it are refused from now "
+                    "on.", name=row.name), "success")
+    else:
+        abort(400)
+    return redirect(url_for("secretariat.tokens"))
 
 
 @bp.post("/cities/<int:city_id>/verifiers")

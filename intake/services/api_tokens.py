@@ -61,6 +61,15 @@ def revoke_token(token_id: int) -> bool:
     return True
 
 
+def all_tokens() -> list[ApiToken]:
+    """Every token with its account (the secretariat's list), newest first."""
+    from sqlalchemy.orm import joinedload
+
+    return list(db.session.execute(
+        select(ApiToken).options(joinedload(ApiToken.user))
+        .order_by(ApiToken.revoked, ApiToken.id.desc())).scalars())
+
+
 def tokens_of(user: User) -> list[ApiToken]:
     return list(db.session.execute(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).scalars())

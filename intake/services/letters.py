@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -106,11 +107,10 @@ def _serializer_for(secret_key: str) -> URLSafeSerializer:
 
 @dataclass(frozen=True)
 class LetterLink:
-    """What a download token names: a letter id and, for links made since the download
-    key exists, that letter's key (None for an older link naming the id alone)."""
+    """What a download token names: a letter id and that letter's download key."""
 
     letter_id: int
-    download_key: str | None
+    download_key: str
 
 
 def letter_token(letter: Letter) -> str:
@@ -123,8 +123,8 @@ def link_from_token(token: str) -> LetterLink | None:
         payload = _serializer().loads(token)
     except BadSignature:
         return None
-    if _is_id(payload):
-        return LetterLink(payload, None)
+    # A token naming the id alone (the oldest links) is refused: with the signing key known,
+    # anyone could make one for every letter; the per-letter key cannot be guessed.
     if (isinstance(payload, list) and len(payload) == 2 and _is_id(payload[0])
             and isinstance(payload[1], str)):
         return LetterLink(payload[0], payload[1])
@@ -137,8 +137,8 @@ def _is_id(value) -> bool:
 
 def letter_for_link(link: LetterLink) -> Letter | None:
     letter = db.session.get(Letter, link.letter_id)
-    if letter is None or (link.download_key is not None
-                          and letter.download_key != link.download_key):
+    if letter is None or not letter.download_key or not hmac.compare_digest(
+            letter.download_key.encode(), link.download_key.encode()):
         return None
     return letter
 
@@ -180,8 +180,7 @@ def stored_document(letter: Letter, *, token: str, link: LetterLink, kind: str
         body=getattr(letter, kind), etag=f"{letter.content_hash}-{kind}",
         media_type=MEDIA_TYPES[kind],
         filename=None if kind == "html" else download_filename(letter, kind))
-    if link.download_key is not None:
-        _served_documents.put((token, kind), _ServedDocument(document, link, time.monotonic()))
+    _served_documents.put((token, kind), _ServedDocument(document, link, time.monotonic()))
     return document
 
 

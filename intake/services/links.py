@@ -1,6 +1,16 @@
-"""Signed links that let a city official come back without a password."""
+"""Signed links: the workspace link (read and write) and the read-only snapshot link.
+
+The two are separate capabilities with separate secrets: each is signed with its own salt
+and names its own key, both derived from the city's access key, so a snapshot link never
+opens the workspace and a workspace link is not a snapshot link. Rotating the access key
+ends both.
+"""
 
 from __future__ import annotations
+
+import hashlib
+import hmac
+import re
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -9,16 +19,34 @@ from intake.extensions import db
 from intake.models import City
 
 WORKSPACE_SALT = "city-workspace"
+SNAPSHOT_SALT = "city-snapshot"
 # A link stays valid while it is used: each visit re-issues it (see the workspace views).
 WORKSPACE_MAX_AGE = 60 * 24 * 3600
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=WORKSPACE_SALT)
+def _serializer(salt: str = WORKSPACE_SALT) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def workspace_token(city: City) -> str:
     return _serializer().dumps({"city": city.id, "key": city.access_key[:16]})
+
+
+def snapshot_key(access_key: str) -> str:
+    """The key a snapshot link names: derived one way, so it reveals nothing of the
+    workspace link's key (a link's payload is signed, not encrypted)."""
+    return hmac.new(access_key.encode(), b"read-only snapshot", hashlib.sha256).hexdigest()[:16]
+
+
+def snapshot_token(city: City) -> str:
+    return _serializer(SNAPSHOT_SALT).dumps({"city": city.id, "key": snapshot_key(
+        city.access_key)})
+
+
+def snapshot_url(city: City) -> str:
+    """The read-only link to the city's snapshot, to share: it never opens the workspace."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/snapshot/{snapshot_token(city)}"
 
 
 def workspace_url(city: City) -> str:
@@ -35,10 +63,12 @@ class LinkError(Exception):
         self.reason = reason  # "invalid" or "expired"
 
 
-def link_claims(token: str) -> tuple[int, str]:
+def link_claims(token: str, salt: str = WORKSPACE_SALT) -> tuple[int, str]:
     """(city id, key) a genuine, unexpired link names; the city is not looked up."""
+    if len(token) > 500:
+        raise LinkError("invalid")
     try:
-        data = _serializer().loads(token, max_age=WORKSPACE_MAX_AGE)
+        data = _serializer(salt).loads(token, max_age=WORKSPACE_MAX_AGE)
     except SignatureExpired:
         raise LinkError("expired") from None
     except BadSignature:
@@ -52,11 +82,17 @@ def link_claims(token: str) -> tuple[int, str]:
 
 
 def key_matches(access_key: str | None, key: str) -> bool:
-    """Whether a link's key is the one of a city whose access key is `access_key`."""
-    return access_key is not None and access_key[:16] == key
+    """Whether a workspace link's key is the one of a city whose access key is `access_key`."""
+    return access_key is not None and hmac.compare_digest(access_key[:16], key)
+
+
+def snapshot_key_matches(access_key: str | None, key: str) -> bool:
+    """Whether a snapshot link's key belongs to a city whose access key is `access_key`."""
+    return access_key is not None and hmac.compare_digest(snapshot_key(access_key), key)
 
 
 def city_from_token(token: str) -> City:
+    """The city a workspace link opens."""
     city_id, key = link_claims(token)
     city = db.session.get(City, city_id)
     if city is None or not key_matches(city.access_key, key):
@@ -64,3 +100,68 @@ def city_from_token(token: str) -> City:
     return city
 
 
+def snapshot_claims(token: str) -> tuple[int, str]:
+    """(city id, key) a genuine, unexpired snapshot link names."""
+    return link_claims(token, SNAPSHOT_SALT)
+
+
+def city_from_snapshot_token(token: str) -> City:
+    """The city a read-only snapshot link shows; a workspace link is not accepted."""
+    city_id, key = snapshot_claims(token)
+    city = db.session.get(City, city_id)
+    if city is None or not snapshot_key_matches(city.access_key, key):
+        raise LinkError("invalid")
+    return city
+
+
+
+
+def rotate_city_links(city_id: int) -> City | None:
+    """Give the city a new access key: every workspace and snapshot link made so far, and
+    every city session opened with one, stops working at its next request."""
+    import secrets
+
+    city = db.session.get(City, city_id)
+    if city is None:
+        return None
+    city.access_key = secrets.token_urlsafe(32)
+    db.session.commit()
+    return city
+
+
+# ------------------------------------------------------------------- links kept out of rows
+# An e-mail waits in the job table (and in Redis) until the worker sends it: the links in
+# its text are stored as placeholders naming the city, and written out only when sending.
+_LINK_IN_TEXT = re.compile(r"https?://[^\s/]+(?:/[^\s]*?)?/(w|snapshot)/([A-Za-z0-9_\-.]+)")
+_PLACEHOLDER = re.compile(r"\[\[(workspace|snapshot)-link:(\d+)\]\]")
+
+
+def conceal_links(text: str | None) -> str | None:
+    """Replace every genuine workspace or snapshot link in `text` by a placeholder."""
+    if not text:
+        return text
+
+    def replace(match: re.Match) -> str:
+        kind = "workspace" if match.group(1) == "w" else "snapshot"
+        try:
+            city_id, _key = link_claims(match.group(2),
+                                        WORKSPACE_SALT if kind == "workspace" else SNAPSHOT_SALT)
+        except LinkError:
+            return match.group(0)
+        return f"[[{kind}-link:{city_id}]]"
+
+    return _LINK_IN_TEXT.sub(replace, text)
+
+
+def reveal_links(text: str | None) -> str | None:
+    """Write the placeholders out as the city's current links (at sending time)."""
+    if not text:
+        return text
+
+    def replace(match: re.Match) -> str:
+        city = db.session.get(City, int(match.group(2)))
+        if city is None:
+            return "-"
+        return workspace_url(city) if match.group(1) == "workspace" else snapshot_url(city)
+
+    return _PLACEHOLDER.sub(replace, text)

@@ -19,7 +19,11 @@ def send_mail(*, to: list[str], subject: str, body: str, key: str,
     recipients = [address for address in to if address]
     if not recipients:
         return
-    enqueue("mail.send", {"to": recipients, "subject": subject, "body": body, "html": html},
+    from intake.services.links import conceal_links
+
+    # The job row must not hold a working link: placeholders until the moment of sending.
+    enqueue("mail.send", {"to": recipients, "subject": subject, "body": conceal_links(body),
+                          "html": conceal_links(html)},
             key=f"mail:{key}", queue="mail")
 
 
@@ -30,8 +34,11 @@ def deliver(payload: dict) -> dict:
         log.info("e-mail not sent (MAIL_SERVER unset) to %s: %s", payload["to"],
                  payload["subject"])
         return {"sent": False, "reason": "MAIL_SERVER unset"}
+    from intake.services.links import reveal_links
+
     # Flask-Mail refuses subjects and addresses with line breaks (header injection).
     message = Message(subject=payload["subject"].replace("\r", " ").replace("\n", " "),
-                      recipients=payload["to"], body=payload["body"], html=payload.get("html"))
+                      recipients=payload["to"], body=reveal_links(payload["body"]),
+                      html=reveal_links(payload.get("html")))
     mail.send(message)
     return {"sent": True}

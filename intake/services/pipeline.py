@@ -134,6 +134,11 @@ def move_city(city_id: int, to_stage: ProgrammeStage | str, *, actor: User | int
     change = StageChange(city_id=city_id, from_stage=current, to_stage=target,
                          actor_id=actor_id, note=note, at=utcnow())
     db.session.add(change)
+    if current == ProgrammeStage.VERIFIED and target == ProgrammeStage.IN_VERIFICATION:
+        # Back to verification: the figures may change again, so every verdict is re-checked.
+        from intake.services.verification import flag_verdicts_for_recheck
+
+        flag_verdicts_for_recheck(city_id, note)
     db.session.commit()
     db.session.refresh(city)
     notify_focal_point(city, change)

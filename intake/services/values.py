@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, event, insert, select, update
 
 from forms.builder import QUALITY_TIER_IDS
@@ -13,10 +14,35 @@ from forms.fields import format_plain
 from intake import signals
 from intake.extensions import db
 from intake.models._types import utcnow
+from intake.models.city import City, ProgrammeStage
 from intake.models.submission import COMPLETE, IN_PROGRESS, CategoryState
 from intake.models.values import DataValue, KpiProvenance, ValueAudit
 
 NOT_STARTED = "not_started"
+
+# Once verified, a city's figures are what the verifier checked and what the certificate and
+# the public page show: nobody changes them until the secretariat reopens verification.
+FROZEN_STAGES = frozenset({ProgrammeStage.VERIFIED, ProgrammeStage.PUBLISHED})
+
+
+class CityFrozen(ValueError):
+    """A write to the figures of a verified (or published) city; the message is for users."""
+
+    def __init__(self) -> None:
+        super().__init__(str(_l(
+            "This city's figures are verified and can no longer be changed. If a figure must "
+            "be corrected, ask the U4SSC secretariat to reopen verification.")))
+
+
+def is_frozen(city_id: int) -> bool:
+    stage = db.session.execute(select(City.stage).where(City.id == city_id)).scalar_one_or_none()
+    return stage is not None and ProgrammeStage(stage) in FROZEN_STAGES
+
+
+def ensure_editable(city_id: int) -> None:
+    """Raise CityFrozen when the city's figures are verified (every writer calls this)."""
+    if is_frozen(city_id):
+        raise CityFrozen()
 
 
 def catalog():
@@ -165,6 +191,7 @@ def store_entries(city_id: int, entries: Iterable[Entry], *, actor: str,
                   category_version: int | None = None,
                   keep_previous: bool = True) -> set[str]:
     """Write entries (no commit); audit every change; return ids whose meaning changed."""
+    ensure_editable(city_id)
     entries = list(entries)
     rows = value_rows(city_id, [e.data_point_id for e in entries])
     changed: set[str] = set()
@@ -326,6 +353,7 @@ def mark_category_complete(city_id: int, category_id: str, *, actor: str) -> Non
 
 def reopen_category(city_id: int, category_id: str, *, actor: str) -> None:
     catalog().category(category_id)
+    ensure_editable(city_id)
     if _set_status(city_id, category_id, IN_PROGRESS, actor):
         signals.category_reopened.send(None, city_id=city_id, category_id=category_id)
 
@@ -333,7 +361,9 @@ def reopen_category(city_id: int, category_id: str, *, actor: str) -> None:
 def try_lock(city_id: int, category_id: str, expected_version: int, *,
              current_step: int | None = None) -> int | None:
     """Claim the next version atomically; None when someone saved in between (stale copy)
-    or the category is complete. `current_step` is stored by the same statement."""
+    or the category is complete. `current_step` is stored by the same statement.
+    Raises CityFrozen for a verified city."""
+    ensure_editable(city_id)
     if expected_version == 0:
         if category_state(city_id, category_id) is not None:
             return None

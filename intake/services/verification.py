@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from forms.fields import format_plain, parse_value
 from forms.rules import ERROR, WARNING, Message
 from intake.extensions import db
 from intake.models._types import utcnow
-from intake.models.city import City
+from intake.models.city import City, ProgrammeStage
 from intake.models.submission import COMPLETE
 from intake.models.user import User
 from intake.models.values import ValueAudit
@@ -26,15 +26,19 @@ from intake.models.verification import (
     CLOSED,
     KPI_STATUSES,
     OPEN,
+    PENDING,
     KpiVerification,
     Question,
     QuestionMessage,
 )
+from intake.models.verification import VERIFIED as VERIFIED_KPI
 from intake.services import values as value_service
 
 MAX_TEXT = 4000
 MAX_NOTE = 2000
 CITY_ACTOR = "city"
+# The audit trail's data point column for a row about the whole verification, not a figure.
+REOPENED_MARK = "(verification reopened)"
 
 
 class VerificationError(ValueError):
@@ -86,6 +90,67 @@ def mark_kpi(city_id: int, kpi_code: str, status: str, *, actor: User,
         row.verifier_id = actor.id if actor is not None else None
         db.session.commit()
     return row
+
+
+def flag_verdicts_for_recheck(city_id: int, reason: str | None) -> int:
+    """Mark the city's "verified" verdicts pending again (no commit); returns how many."""
+    note = _("Verification was reopened: check again. Reason: %(reason)s",
+             reason=(reason or "").strip()[:MAX_NOTE - 200])
+    count = 0
+    for row in verdicts(city_id).values():
+        if row.status == VERIFIED_KPI:
+            row.status = PENDING
+            row.note = note
+            row.at = utcnow()
+            count += 1
+    return count
+
+
+def reopen_verification(city_id: int, *, actor: User, reason: str):
+    """The secretariat reopens a verified (or published) city's verification.
+
+    The city goes back to "in verification" (its public page and certificate are gone until
+    it is verified again), its KPI verdicts are flagged for re-check, and the reason is kept
+    in the step history and the audit trail; the focal point is told.
+    """
+    from intake.models.pipeline import StageChange
+    from intake.services.pipeline import notify_focal_point
+    from intake.services.values import FROZEN_STAGES
+
+    reason = (reason or "").strip()[:4000]
+    if not reason:
+        raise VerificationError(_("Say why verification is reopened: the reason is kept in "
+                                  "the audit trail and sent to the focal point."))
+    city = db.session.get(City, city_id)
+    if city is None:
+        raise VerificationError(_("This city does not exist."))
+    current = ProgrammeStage(city.stage)
+    if current not in FROZEN_STAGES:
+        raise VerificationError(_("Only a verified or published city's verification can be "
+                                  "reopened."))
+    # Compare-and-set, like every move: of two simultaneous reopenings one succeeds.
+    moved = db.session.execute(
+        update(City).where(City.id == city_id, City.stage == current)
+        .values(stage=ProgrammeStage.IN_VERIFICATION, updated_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        db.session.rollback()
+        raise VerificationError(_("Someone moved this city in the meantime. Check the "
+                                  "history, then try again."))
+    change = StageChange(city_id=city_id, from_stage=current,
+                         to_stage=ProgrammeStage.IN_VERIFICATION, actor_id=actor.id,
+                         note=reason, at=utcnow())
+    db.session.add(change)
+    flagged = flag_verdicts_for_recheck(city_id, reason)
+    db.session.add(ValueAudit(
+        city_id=city_id, data_point_id=REOPENED_MARK, actor=f"staff:{actor.email}"[:200],
+        old_text=str(current.value), new_text=str(ProgrammeStage.IN_VERIFICATION.value),
+        reason=f"verification reopened ({flagged} KPI verdicts to check again): {reason}",
+        at=utcnow()))
+    db.session.commit()
+    db.session.refresh(city)
+    notify_focal_point(city, change)
+    return change
 
 
 def verdicts(city_id: int) -> dict[str, KpiVerification]:

@@ -1,4 +1,4 @@
-"""Thin views: find the city (session or workspace link), build the snapshot, render it."""
+"""Thin views: find the city (its own session or a read-only snapshot link), render it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ from intake.extensions import db
 from intake.i18n import current_language, text_direction
 from intake.models import City
 from intake.permissions import current_city
-from intake.services.links import LinkError, city_from_token, key_matches, link_claims
+from intake.services.links import (
+    LinkError,
+    city_from_snapshot_token,
+    snapshot_claims,
+    snapshot_key_matches,
+)
 from intake.services.scoring import retry_scoring_job
 from intake.snapshot import bp
 from intake.snapshot.cache import snapshot_state
@@ -20,7 +25,7 @@ from intake.snapshot.render import render_pdf, render_svg
 
 def _claims(token: str) -> tuple[int, str]:
     try:
-        return link_claims(token)
+        return snapshot_claims(token)
     except LinkError as error:
         abort(410 if error.reason == "expired" else 404)
 
@@ -28,7 +33,7 @@ def _claims(token: str) -> tuple[int, str]:
 def _city(token: str | None) -> City:
     if token is not None:
         try:
-            return city_from_token(token)
+            return city_from_snapshot_token(token)
         except LinkError as error:
             abort(410 if error.reason == "expired" else 404)
     city = current_city()  # opened by the workspace link (/w/<token>)
@@ -64,7 +69,7 @@ def _page(token: str | None):
         city = _city(None)
         city_id = city.id
     state = snapshot_state(city_id)
-    if token is not None and not key_matches(state.access_key, link_key):
+    if token is not None and not snapshot_key_matches(state.access_key, link_key):
         abort(404)
     language = current_language()
     key = (city_id, language, token, state.fingerprint)

@@ -35,7 +35,13 @@ from intake.services import values as value_service
 from intake.services import wizard as wizard_service
 from intake.services import workbook as workbook_service
 from intake.services.gains import previous_year_values
-from intake.services.links import LinkError, city_from_token, workspace_token, workspace_url
+from intake.services.links import (
+    LinkError,
+    city_from_token,
+    snapshot_url,
+    workspace_token,
+    workspace_url,
+)
 from intake.services.mail import send_mail
 from intake.wizard import bp, rendering
 from intake.wizard.helpers import format_number, render_message
@@ -128,7 +134,8 @@ def home():
     overview = wizard_service.workspace(g.city.id)
     form = ResumeLinkForm(email=g.city.focal_point_email)
     return render_template("wizard/workspace.html", city=g.city, overview=overview,
-                           form=form, lang=_lang(), progress_text=_progress_text)
+                           form=form, lang=_lang(), progress_text=_progress_text,
+                           snapshot_link=snapshot_url(g.city))
 
 
 def _progress_text(answered: int, total: int) -> str:
@@ -381,7 +388,8 @@ def _render_review(category_id, items, status=200, open_kpis=None):
                            lang=_lang(), status=value_service.category_status(
                                g.city.id, category_id),
                            steps=wizard_service.steps(category_id), open_kpis=open_kpis,
-                           tiers=dict(QUALITY_TIERS), form=FlaskForm()), status
+                           tiers=dict(QUALITY_TIERS), form=FlaskForm(),
+                           frozen=value_service.is_frozen(g.city.id)), status
 
 
 @bp.post("/c/<category_id>/complete")

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.models import User
+from intake.models import StaffSession, User
+from intake.models.user import session_token_hash
 from intake.services import accounts
 from intake.services.cities import create_city
 from tests.conftest import csrf_token_from
@@ -163,8 +164,12 @@ def test_sign_in_starts_a_fresh_session(app, client):
     sign_in(client)
     with client.session_transaction() as session:
         assert "city_id" not in session and "leftover" not in session
-        # The cookie carries the rotating token, never the numeric id.
-        assert session["_user_id"] == accounts.find_user("sec@example.org").session_token
+        # The cookie carries a session token, never the numeric id; only its hash is stored.
+        token = session["_user_id"]
+    user = accounts.find_user("sec@example.org")
+    assert token != str(user.id) and accounts.user_for_session(token).id == user.id
+    stored = db.session.execute(select(StaffSession.token_hash)).scalars().all()
+    assert stored == [session_token_hash(token)] and token not in stored
 
 
 def test_logout_is_a_post_with_csrf(app, client):
@@ -307,11 +312,11 @@ def test_cli_creates_and_disables_accounts(app, runner):
                                  "secretariat"], input=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output
 
-    token = user.session_token
+    token = accounts.start_session(user)
     result = runner.invoke(args=["users", "disable", "--email", "vera@example.org"])
     assert result.exit_code == 0, result.output
     db.session.refresh(user)
-    assert not user.active and user.session_token != token
+    assert not user.active and accounts.user_for_session(token) is None
 
     result = runner.invoke(args=["users", "disable", "--email", "ghost@example.org"])
     assert result.exit_code != 0 and "no account" in result.output

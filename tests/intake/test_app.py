@@ -47,9 +47,21 @@ def test_language_choice_sticks(client):
     assert 'lang="fr"' in html
 
 
-def test_language_switch_never_redirects_off_site(client):
-    response = client.get("/language/fr?next=//evil.example/")
+@pytest.mark.parametrize("target", [
+    "//evil.example/", "/%09/evil.example", "/%0a/evil.example", "https://evil.example",
+    "/%5Cevil.example", "/\\evil.example", "%5C%5Cevil.example", "javascript:alert(1)",
+    "/%20/evil.example",
+])
+def test_language_switch_never_redirects_off_site(client, target):
+    """Probe finding 4: the same safe-next check as the sign-in form."""
+    response = client.get(f"/language/fr?next={target}")
+    assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+def test_language_switch_returns_to_the_page(client):
+    response = client.get("/language/fr?next=/staff/%3Fq%3Dx")
+    assert response.headers["Location"] == "/staff/?q=x"
 
 
 def test_not_found_page_in_visitors_language(client):
@@ -100,6 +112,33 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app({"PRODUCTION": True})
+
+
+@pytest.mark.parametrize("settings", [
+    {"SQLALCHEMY_DATABASE_URI": "postgresql://postgres@127.0.0.1:5432/test"},
+    {"PUBLIC_BASE_URL": "https://intake.example.org"},
+    {"PRODUCTION": True, "SECRET_KEY": "dev-only-insecure-key-change-me"},
+    {"SECRET_KEY": "dev-only-insecure-key-change-me",
+     "SQLALCHEMY_DATABASE_URI": "postgresql://postgres@127.0.0.1:5432/test"},
+])
+def test_the_published_development_key_is_refused_off_a_laptop(monkeypatch, tmp_path,
+                                                                settings):
+    """Probe finding 10: anyone can sign with the published key, so only SQLite on
+    localhost may use it."""
+    for name in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL", "INTAKE_PRODUCTION",
+                 "FLASK_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY") as raised:
+        create_app(settings)
+    assert "\n" not in str(raised.value)
+
+
+def test_the_development_key_works_on_a_laptop(monkeypatch, tmp_path):
+    for name in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL", "INTAKE_PRODUCTION",
+                 "FLASK_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/laptop.db"})
+    assert app.config["SECRET_KEY"] == "dev-only-insecure-key-change-me"
 
 
 @pytest.mark.parametrize("url", ["not a url", "mysql://u@h/db", "postgresql://:bad:port"])

@@ -29,9 +29,17 @@ def test_demo_load_creates_a_complete_scored_city(app, runner, client):
     bands = {item["band"] for row in rows for item in row.items if item["band"]}
     assert len(statuses) == 112 and bands == {1, 2, 3, 4}
     assert statuses.count("no_target") >= 3 and statuses.count("not_reported") >= 3
-    # the printed link opens the snapshot
+    # the printed snapshot link opens the snapshot and nothing else (probe finding 1)
     path = output["snapshot_url"].split("://", 1)[1].split("/", 1)[1]
+    assert path.startswith("snapshot/")
     assert client.get("/" + path).status_code == 200
+    token = path.removeprefix("snapshot/")
+    assert client.get(f"/w/{token}").status_code == 404
+    assert client.get("/w/").status_code == 401
+    # the workspace link is printed apart, labelled as such
+    workspace = output["workspace_url"].split("://", 1)[1].split("/", 1)[1]
+    assert workspace.startswith("w/") and workspace != path
+    assert client.get("/" + workspace).status_code == 302
 
 
 def test_demo_load_if_empty_does_nothing_the_second_time(app, runner):

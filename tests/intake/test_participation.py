@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import replace
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -80,7 +81,14 @@ def test_confirming_twice_gives_one_city_one_letter_and_two_emails(app):
     assert focal_point.payload["subject"] == "Votre lettre de participation U4SSC pour " \
                                              "Ålesund <b>&</b>"
     assert "Bonjour Kari Nordmann," in focal_point.payload["body"]
-    assert first.workspace_url in focal_point.payload["body"]
+    # The job row never holds a working workspace link: it is written out when sending.
+    assert first.workspace_url not in focal_point.payload["body"]
+    assert "/w/" not in focal_point.payload["body"]
+    from intake.services.links import reveal_links
+
+    sent = reveal_links(focal_point.payload["body"])
+    token = re.search(r"http://localhost/w/(\S+)", sent).group(1)
+    assert city_from_token(token).id == first.city_id
     assert first.pdf_url in focal_point.payload["body"]
 
 
@@ -188,17 +196,6 @@ def test_a_deleted_letter_stops_being_served_once_its_kept_copy_is_checked(
     assert client.get(path_of(result.pdf_url)).status_code == 404
 
 
-def test_a_link_made_before_download_keys_still_opens_its_letter(app, client):
-    from intake.services.letters import _serializer
-
-    result = confirm_participation(answers(), locale="en")
-    older_link = _serializer().dumps(result.letter_id)
-    response = client.get(f"/letters/{older_link}.pdf")
-    assert response.status_code == 200 and response.data.startswith(b"%PDF")
-    forged_key = _serializer().dumps([result.letter_id, "not-its-key"])
-    assert client.get(f"/letters/{forged_key}.pdf").status_code == 404
-
-
 def test_letter_not_yet_rendered_says_it_is_being_prepared(app, client):
     from intake.fees import quote_fee
 
@@ -272,3 +269,26 @@ def test_with_redis_the_letter_renders_in_the_worker(app_factory, database_url, 
             for row in db.session.execute(select(model)).scalars():
                 db.session.delete(row)
         db.session.commit()
+
+
+def test_a_letter_token_without_its_key_is_refused(app, client):
+    """Probe finding 10: a token naming only the letter's id (forgeable by anyone holding
+    the signing key) no longer opens a letter; nor does one with another letter's key."""
+    from intake.services.letters import _serializer
+
+    result = confirm_participation(answers(), locale="en")
+    letter = db.session.get(Letter, result.letter_id)
+    assert client.get(path_of(result.html_url)).status_code == 200
+    id_only = _serializer().dumps(letter.id)
+    assert client.get(f"/letters/{id_only}.html").status_code == 404
+    wrong_key = _serializer().dumps([letter.id, "0" * len(letter.download_key)])
+    assert client.get(f"/letters/{wrong_key}.pdf").status_code == 404
+
+
+def test_letter_pages_send_no_referrer(app, client):
+    """Finding 12: the letter's own Referrer-Policy is not overwritten by the site default."""
+    result = confirm_participation(answers(), locale="en")
+    response = client.get(path_of(result.html_url))
+    assert response.status_code == 200
+    assert response.headers.getlist("Referrer-Policy") == ["no-referrer"]
+    assert response.headers["X-Robots-Tag"] == "noindex"

@@ -42,10 +42,26 @@ def test_can_view_city_by_role(app, world):
         assert not can_view_city(verifier, theirs)
         assert not can_view_city(AnonymousUserMixin(), mine)
     with app.test_request_context("/"):
+        # A city session is the city's own workspace, never staff rights on it.
         remember_city(world["mine"])
         assert current_city_id() == mine
-        assert can_view_city(AnonymousUserMixin(), mine)
+        assert not can_view_city(AnonymousUserMixin(), mine)
         assert not can_view_city(AnonymousUserMixin(), theirs)
+        remember_city(world["theirs"])
+        assert not can_view_city(verifier, theirs)
+
+
+def test_a_city_link_gives_an_unassigned_verifier_no_staff_rights(app, client, world,
+                                                                   form_post):
+    """Probe finding 3: opening a city's workspace link in the verifier's browser."""
+    sign_in(client, email="vera@example.org")
+    assert client.get(f"/w/{workspace_token(world['theirs'])}").status_code == 302
+    theirs = world["theirs"].id
+    for url in (f"/staff/cities/{theirs}", f"/staff/verify/{theirs}/",
+                f"/staff/verify/{theirs}/audit"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Mashhad" not in response.text
 
 
 def test_a_disabled_verifier_sees_nothing(app, world):
@@ -78,6 +94,9 @@ def test_verifier_moves_only_within_verification(app, world):
         assert can_move_city(verifier, mine, S.SUBMITTED, S.IN_VERIFICATION)
         assert can_move_city(verifier, mine, S.IN_VERIFICATION, S.VERIFIED)
         assert not can_move_city(verifier, mine, S.VERIFIED, S.PUBLISHED)
+        # Verified means frozen: only the secretariat reopens verification.
+        assert not can_move_city(verifier, mine, S.VERIFIED, S.IN_VERIFICATION)
+        assert can_move_city(secretariat, mine, S.VERIFIED, S.IN_VERIFICATION)
         assert not can_move_city(verifier, mine, S.LETTER_RECEIVED, S.ACKNOWLEDGED)
         assert not can_move_city(verifier, world["theirs"].id, S.SUBMITTED, S.IN_VERIFICATION)
         assert can_move_city(secretariat, mine, S.VERIFIED, S.PUBLISHED)

@@ -262,7 +262,8 @@ def test_security_headers_on_every_page(app, language):
 
 
 def test_production_mode_sets_hsts_and_secure_cookies(app_factory, database_url):
-    app = app_factory(database_url, PRODUCTION=True, SECRET_KEY="prod-secret")
+    app = app_factory(database_url, PRODUCTION=True, SECRET_KEY="prod-secret",
+                      PUBLIC_BASE_URL="https://portal.example")
     response = app.test_client().get("/resume", base_url="https://portal.example")
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
     cookie = response.headers.get("Set-Cookie", "")

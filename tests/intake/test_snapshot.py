@@ -17,7 +17,7 @@ from intake.jobs import HANDLERS
 from intake.models import JobRecord, JobState
 from intake.services import scoring as scoring_service
 from intake.services.cities import create_city
-from intake.services.links import workspace_token
+from intake.services.links import city_from_snapshot_token, snapshot_token, workspace_token
 from intake.services.values import mark_category_complete, set_city_values
 
 CATEGORY = "ec-ict-infrastructure"
@@ -35,9 +35,9 @@ def city_with_ict(name="Testville"):
     return city
 
 
-def test_snapshot_page_by_workspace_link(app, client):
+def test_snapshot_page_by_snapshot_link(app, client):
     city = city_with_ict()
-    page = client.get(f"/snapshot/{workspace_token(city)}")
+    page = client.get(f"/snapshot/{snapshot_token(city)}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "<svg" in html and "<script" not in html.split("<svg", 1)[1].split("</svg>")[0]
@@ -54,9 +54,46 @@ def test_snapshot_page_by_workspace_link(app, client):
                           html)) == 112 + 24 + 3
 
 
+def test_the_snapshot_link_and_the_workspace_link_are_separate_capabilities(app, client):
+    """Probe finding 1: whoever is sent a snapshot cannot open the workspace, and the
+    workspace link is not a snapshot link either."""
+    city = city_with_ict()
+    snapshot, workspace = snapshot_token(city), workspace_token(city)
+    assert snapshot != workspace
+    assert city.access_key[:16] not in snapshot_payload(snapshot)
+    visitor = app.test_client()
+    for path in (f"/w/{snapshot}", f"/w/{snapshot}/"):
+        response = visitor.get(path)
+        assert response.status_code == 404, path
+    # No city session was opened: the workspace and its forms stay closed.
+    assert visitor.get("/w/").status_code == 401
+    assert visitor.get("/snapshot/").status_code == 403
+    for suffix in ("", "/wheel.svg", "/snapshot.pdf"):
+        assert visitor.get(f"/snapshot/{workspace}{suffix}").status_code == 404, suffix
+    page = visitor.get(f"/snapshot/{snapshot}")
+    assert page.status_code == 200
+    assert "noindex" in page.headers["X-Robots-Tag"]
+    assert "private" in page.headers["Cache-Control"]
+    assert "/w/" not in page.get_data(as_text=True)
+    # The workspace offers the read-only link to share, never its own link for that.
+    owner = app.test_client()
+    owner.get(f"/w/{workspace}")
+    home = owner.get("/w/").get_data(as_text=True)
+    shared = re.search(r"/snapshot/([A-Za-z0-9_.\-]+)<", home).group(1)
+    assert city_from_snapshot_token(shared).id == city.id
+    assert f"/snapshot/{workspace}" not in home
+
+
+def snapshot_payload(token: str) -> str:
+    import base64
+
+    head = token.split(".", 1)[0]
+    return base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)).decode()
+
+
 def test_table_lists_value_unit_target_percent_band_and_quality(app, client):
     city = city_with_ict()
-    html = client.get(f"/snapshot/{workspace_token(city)}").get_data(as_text=True)
+    html = client.get(f"/snapshot/{snapshot_token(city)}").get_data(as_text=True)
     table = html[html.index('id="cat-ec-ict-infrastructure"'):]
     table = table[:table.index("</table>")]
     row = table[table.index("EC: ICT: ICT: 1C"):]
@@ -86,18 +123,18 @@ def test_a_kept_page_is_not_sent_for_a_link_that_no_longer_opens_the_city(app, c
     from intake.models import City
 
     city = city_with_ict()
-    old_link = workspace_token(city)
+    old_link = snapshot_token(city)
     assert client.get(f"/snapshot/{old_link}").status_code == 200  # now kept in memory
     # A new access key (links revoked) closes every link made before it, kept page or not.
     stored = db.session.get(City, city.id)
     stored.access_key = "n" * 32
     db.session.commit()
     assert client.get(f"/snapshot/{old_link}").status_code == 404
-    assert client.get(f"/snapshot/{workspace_token(stored)}").status_code == 200
+    assert client.get(f"/snapshot/{snapshot_token(stored)}").status_code == 200
     # A link naming a city that does not exist.
     db.session.delete(stored)
     db.session.commit()
-    assert client.get(f"/snapshot/{workspace_token(stored)}").status_code == 404
+    assert client.get(f"/snapshot/{snapshot_token(stored)}").status_code == 404
 
 
 def test_an_expired_link_is_410(app, client):
@@ -106,7 +143,7 @@ def test_an_expired_link_is_410(app, client):
     import time_machine
 
     city = city_with_ict()
-    link = workspace_token(city)
+    link = snapshot_token(city)
     assert client.get(f"/snapshot/{link}").status_code == 200
     with time_machine.travel(time.time() + 61 * 24 * 3600, tick=False):
         assert client.get(f"/snapshot/{link}").status_code == 410
@@ -114,7 +151,7 @@ def test_an_expired_link_is_410(app, client):
 
 def test_svg_download_is_valid_xml_with_escaped_labels(app, client):
     city = city_with_ict(name='Ville <b>"Test"</b> & Co')
-    response = client.get(f"/snapshot/{workspace_token(city)}/wheel.svg")
+    response = client.get(f"/snapshot/{snapshot_token(city)}/wheel.svg")
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -132,7 +169,7 @@ def test_svg_download_is_valid_xml_with_escaped_labels(app, client):
 
 def test_pdf_download(app, client, tmp_path):
     city = city_with_ict()
-    response = client.get(f"/snapshot/{workspace_token(city)}/snapshot.pdf?lang=ar")
+    response = client.get(f"/snapshot/{snapshot_token(city)}/snapshot.pdf?lang=ar")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
     pdf = tmp_path / "snapshot.pdf"
@@ -154,7 +191,7 @@ def test_pdf_fetches_nothing_but_data_urls(app):
 
 def test_arabic_snapshot_is_right_to_left(app, client):
     city = city_with_ict()
-    html = client.get(f"/snapshot/{workspace_token(city)}?lang=ar").get_data(as_text=True)
+    html = client.get(f"/snapshot/{snapshot_token(city)}?lang=ar").get_data(as_text=True)
     assert '<html lang="ar" dir="rtl">' in html
     svg = html[html.index("<svg"):html.index("</svg>")]
     assert 'direction="rtl"' in svg and 'lang="ar"' in svg
@@ -166,7 +203,7 @@ def test_failed_job_shows_retry_and_retry_needs_csrf(app, client, monkeypatch, f
 
     monkeypatch.setitem(HANDLERS, "scoring.category", broken)
     city = city_with_ict()
-    token = workspace_token(city)
+    token = snapshot_token(city)
     [job] = db.session.execute(select(JobRecord)).scalars()
     assert job.state == JobState.FAILED
     html = client.get(f"/snapshot/{token}").get_data(as_text=True)
@@ -188,7 +225,7 @@ def test_queued_job_is_shown_without_asking_redis(app, client):
     job.state = JobState.QUEUED
     db.session.execute(scoring_service.CategoryScore.__table__.delete())
     db.session.commit()
-    html = client.get(f"/snapshot/{workspace_token(city)}").get_data(as_text=True)
+    html = client.get(f"/snapshot/{snapshot_token(city)}").get_data(as_text=True)
     assert "queued" in html and 'id="scoring-jobs"' in html
 
 
@@ -205,7 +242,7 @@ def test_demo_wheel_in_headless_chromium(sqlite_app):
     from werkzeug.serving import make_server
 
     city = load_demo()
-    token = workspace_token(city)
+    token = snapshot_token(city)
     db.session.commit()  # release SQLite's write lock (BEGIN IMMEDIATE) for the server
     db.session.close()
     server = make_server("127.0.0.1", 0, sqlite_app, threaded=True)
