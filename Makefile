@@ -35,6 +35,8 @@ db: install
 	mkdir -p instance
 	$(BIN)/flask db upgrade
 
+# E-mailed and printed links follow the port (unless PUBLIC_BASE_URL says otherwise).
+run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: system-deps install translations db
 	$(BIN)/flask demo load --if-empty
 	$(BIN)/flask run --host $(HOST) --port $(PORT)

@@ -90,7 +90,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "u4ssc-intake@localhost"),
         "SECRETARIAT_EMAIL": env.get("SECRETARIAT_EMAIL", "u4ssc@localhost"),
-        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # The address e-mailed links start with. Unset, e-mails use the address of the request
+        # that sends them (pages always use the request's own address).
+        "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or "").strip() or None,
         # Uploads (evidence files, workbooks) are capped; forms themselves are small.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
         "MAX_FORM_MEMORY_SIZE": 500_000,
@@ -113,4 +115,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "DOCUMENT_FOLDER": str(Path(instance_path) / "documents"),
     }
     config.update(overrides)
+    if config["PRODUCTION"] and not config.get("PUBLIC_BASE_URL"):
+        raise ConfigError(
+            "PUBLIC_BASE_URL is not set: production mode refuses to start without it "
+            "(set it to the portal's public address, e.g. https://intake.example.org)"
+        )
     return config

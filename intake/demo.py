@@ -266,12 +266,16 @@ def load_demo_cities(count: int = 12) -> list:
 
 
 def snapshot_url(city) -> str:
-    from flask import current_app
+    from intake.services.links import mail_base_url, workspace_token
 
-    from intake.services.links import workspace_token
-
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    base = mail_base_url()
     return f"{base}/snapshot/{workspace_token(city)}"
+
+
+def workspace_url(city) -> str:
+    from intake.services.links import workspace_url as link
+
+    return link(city)
 
 
 @click.group("demo")
@@ -295,6 +299,7 @@ def demo_load(if_empty: bool, count: int | None) -> None:
         message = {"created": False, "reason": "the database already has cities"}
         if existing is not None:
             message["snapshot_url"] = snapshot_url(existing)
+            message["workspace_url"] = workspace_url(existing)
         click.echo(json.dumps(message, ensure_ascii=False))
         return
     if count is not None:
@@ -305,4 +310,5 @@ def demo_load(if_empty: bool, count: int | None) -> None:
         return
     city = load_demo()
     click.echo(json.dumps({"created": True, "city_id": city.id, "name": city.name,
-                           "snapshot_url": snapshot_url(city)}, ensure_ascii=False))
+                           "snapshot_url": snapshot_url(city),
+                           "workspace_url": workspace_url(city)}, ensure_ascii=False))

@@ -3,6 +3,7 @@
 from intake.models.api_token import ApiToken
 from intake.models.city import City, ProgrammeStage
 from intake.models.conversation import Conversation
+from intake.models.duplicate import PossibleDuplicate
 from intake.models.gains import Consent, Initiative, Recommendation, ValueHistory
 from intake.models.job import JobRecord, JobState
 from intake.models.letter import Letter
@@ -28,6 +29,7 @@ __all__ = [
     "KpiProvenance",
     "KpiVerification",
     "Letter",
+    "PossibleDuplicate",
     "ProgrammeStage",
     "Question",
     "QuestionMessage",

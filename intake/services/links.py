@@ -21,8 +21,20 @@ def workspace_token(city: City) -> str:
     return _serializer().dumps({"city": city.id, "key": city.access_key[:16]})
 
 
-def workspace_url(city: City) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+# Only where there is neither a request nor PUBLIC_BASE_URL (a command on a laptop);
+# production refuses to start without PUBLIC_BASE_URL.
+LAST_RESORT_BASE = "http://127.0.0.1:5000"
+
+
+def mail_base_url(request_base: str | None = None) -> str:
+    """The address e-mailed links start with: PUBLIC_BASE_URL, else the request's own."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request_base or LAST_RESORT_BASE
+    return base.rstrip("/")
+
+
+def workspace_url(city: City, base: str | None = None) -> str:
+    """The workspace link on `base` (a page's own address), else the e-mail address."""
+    base = (base or mail_base_url()).rstrip("/")
     # The path is fixed ("/w/<token>") so links stay valid whatever blueprint serves them.
     return f"{base}/w/{workspace_token(city)}"
 
