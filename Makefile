@@ -36,10 +36,11 @@ db: install
 	$(BIN)/flask db upgrade
 
 # E-mailed and printed links follow the port (unless PUBLIC_BASE_URL says otherwise).
-run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+RUN_BASE_URL = PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}"
+
 run: system-deps install translations db
-	$(BIN)/flask demo load --if-empty
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	$(RUN_BASE_URL) $(BIN)/flask demo load --if-empty
+	$(RUN_BASE_URL) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 worker: install translations
 	$(BIN)/flask rq worker

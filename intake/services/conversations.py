@@ -157,18 +157,9 @@ def _check_registered(before: dict, after: dict) -> tuple[dict, engine.Turn] | N
                if answers.get(name) != (before.get("answers") or {}).get(name)]
     if not changed:
         return None
-    from intake.services.onboarding import find_registered
-
-    name, country = answers.get("city_name"), answers.get("country")
-    email = answers.get("focal_point_email")
-    if not (isinstance(name, str) and isinstance(country, str)):
-        name = country = None
-    if not name and not isinstance(email, str):
-        return None
     seen = after.get(DUPLICATE) or {}
     dismissed = set(seen.get("dismissed") or [])
-    for city, reason in find_registered(name=name, country=country,
-                                        email=email if isinstance(email, str) else None):
+    for city, reason in _registered(after):
         if city.id in dismissed:
             continue
         state = dict(after)
@@ -176,6 +167,22 @@ def _check_registered(before: dict, after: dict) -> tuple[dict, engine.Turn] | N
                             "dismissed": sorted(dismissed)}
         return state, _duplicate_turn(state)
     return None
+
+
+def _registered(state: dict) -> list:
+    """The cities already registered with this conversation's city and country or address."""
+    from intake.services.onboarding import find_registered
+
+    answers = state.get("answers") or {}
+    name, country = answers.get("city_name"), answers.get("country")
+    email = answers.get("focal_point_email")
+    if not (isinstance(name, str) and isinstance(country, str)):
+        name = country = None
+    if not isinstance(email, str):
+        email = None
+    if not name and not email:
+        return []
+    return find_registered(name=name, country=country, email=email)
 
 
 def _duplicate_turn(state: dict) -> engine.Turn | None:
@@ -240,7 +247,9 @@ def _answer_duplicate(state: dict, text: str, base_url: str | None
         seen["status"] = "sent"
         new_state[DUPLICATE] = seen
         return new_state, _duplicate_turn(new_state)
-    seen["dismissed"] = sorted(set(seen.get("dismissed") or []) | {seen["city_id"]})
+    # "Another city": not any of those matching now either (two cities may share a name).
+    seen["dismissed"] = sorted(set(seen.get("dismissed") or []) | {seen["city_id"]}
+                               | {city.id for city, _reason in _registered(state)})
     seen["status"] = "dismissed"
     new_state[DUPLICATE] = seen
     return new_state, engine.render(new_state, quote=quote_fee)

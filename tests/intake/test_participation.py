@@ -68,20 +68,23 @@ def test_confirming_twice_gives_one_city_one_letter_and_two_emails(app):
         ("letter.render", "documents"), ("mail.send", "mail"), ("mail.send", "mail")]
     mails = {job.key: job for job in jobs if job.kind == "mail.send"}
     secretariat = mails[f"mail:letter-secretariat:{letter.id}"]
-    focal_point = mails[f"mail:letter-focal-point:{letter.id}"]
+    confirmation = mails[f"mail:confirm-email:{city.id}:first"]
     # No MAIL_SERVER in tests: the job ran and recorded that nothing was sent.
-    for job in (secretariat, focal_point):
+    for job in (secretariat, confirmation):
         assert job.state == JobState.DONE
         assert job.result == {"sent": False, "reason": "MAIL_SERVER unset"}
     assert secretariat.payload["to"] == [app.config["SECRETARIAT_EMAIL"]]
     assert "Ålesund <b>&</b>" in secretariat.payload["subject"]
-    assert focal_point.payload["to"] == ["kari@example.org"]
-    # The focal point's e-mail is in their language, with the workspace and letter links.
-    assert focal_point.payload["subject"] == "Votre lettre de participation U4SSC pour " \
-                                             "Ålesund <b>&</b>"
-    assert "Bonjour Kari Nordmann," in focal_point.payload["body"]
-    assert first.workspace_url in focal_point.payload["body"]
-    assert first.pdf_url in focal_point.payload["body"]
+    # The focal point is only asked to confirm the address, in their language, with a
+    # fixed text: nothing the visitor typed, and no link to the workspace or the letter.
+    assert confirmation.payload["to"] == ["kari@example.org"]
+    assert confirmation.payload["subject"] == "Veuillez confirmer votre adresse e-mail pour U4SSC"
+    body = confirmation.payload["body"]
+    for typed in ("Ålesund", "Kari", "Eva", "measures"):
+        assert typed not in body
+    assert "/w/" not in body and "/letters/" not in body
+    assert "http://localhost/confirm-email/" in body
+    assert first.confirmation_sent_to == "k•••@example.org"
 
 
 def test_different_conversations_are_different_cities(app):
