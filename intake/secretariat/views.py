@@ -211,7 +211,10 @@ def resend_link(city_id: int):
     return redirect(url_for("secretariat.city_page", city_id=city.id))
 
 
-@bp.post("/duplicates/<int:flag_id>/<any(merge, dismiss):action>")
+@bp.post("/duplicates/<int:flag_id>/merge", endpoint="merge_duplicate",
+         defaults={"action": "merge"})
+@bp.post("/duplicates/<int:flag_id>/dismiss", endpoint="dismiss_duplicate",
+         defaults={"action": "dismiss"})
 @staff_required(UserRole.SECRETARIAT)
 def resolve_duplicate(flag_id: int, action: str):
     from intake.models import PossibleDuplicate
