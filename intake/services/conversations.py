@@ -123,6 +123,10 @@ def _apply(conversation: Conversation, text: str, locale: str | None,
                 problem = _("We could not prepare your letter just now. Your answers are "
                             "saved; please choose “Yes” again in a moment.")
             return Reply(conversation, engine.render(state, quote=quote_fee, error=problem))
+        if conversation.result is not None:
+            # Another message confirmed meanwhile (the service's commits reloaded the row):
+            # that one was the confirming message, so this one is shown no link.
+            return Reply(conversation, current_turn(conversation, locale))
         conversation.result = outcome
         conversation.city_id = outcome["city_id"]
         completed_now = True
