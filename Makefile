@@ -35,9 +35,12 @@ db: install
 	mkdir -p instance
 	$(BIN)/flask db upgrade
 
+# E-mailed and printed links follow the port (unless PUBLIC_BASE_URL says otherwise).
+RUN_BASE_URL = PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}"
+
 run: system-deps install translations db
-	$(BIN)/flask demo load --if-empty
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	$(RUN_BASE_URL) $(BIN)/flask demo load --if-empty
+	$(RUN_BASE_URL) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 worker: install translations
 	$(BIN)/flask rq worker

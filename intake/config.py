@@ -44,14 +44,14 @@ def _int(value: str | None, name: str, *, default: int) -> int:
     return number
 
 
-def _trusted_hosts(value: str | None, production: bool, public_base_url: str
+def _trusted_hosts(value: str | None, production: bool, public_base_url: str | None
                    ) -> list[str] | None:
     if value and value.strip():
         return [host.strip() for host in value.split(",") if host.strip()]
     if not production:
         return None
     # The public address, and local names for a health check made on the machine itself.
-    host = urlsplit(public_base_url).hostname
+    host = urlsplit(public_base_url or "").hostname
     return [name for name in (host, "localhost", "127.0.0.1") if name]
 
 
@@ -80,7 +80,7 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 def check_development_key_allowed(*, production: bool, database_url: str,
-                                  public_base_url: str, testing: bool) -> None:
+                                  public_base_url: str | None, testing: bool) -> None:
     """Refuse the published development key unless this is a laptop: SQLite, localhost.
 
     Outside tests and debug mode, a portal on PostgreSQL or on a public address signing
@@ -91,7 +91,8 @@ def check_development_key_allowed(*, production: bool, database_url: str,
                           "refuses it (set SECRET_KEY to a long random string)")
     if testing:
         return
-    host = (urlsplit(public_base_url).hostname or "").lower()
+    # Unset, links follow the request: a laptop serving itself.
+    host = (urlsplit(public_base_url or "http://127.0.0.1").hostname or "").lower()
     if make_url(database_url).get_backend_name() != "sqlite" or host not in LOCAL_HOSTS:
         raise ConfigError("SECRET_KEY is not set: the built-in development key is only "
                           "accepted with SQLite on localhost (set SECRET_KEY to a long random "
@@ -111,7 +112,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         overrides.pop("SQLALCHEMY_DATABASE_URI", None) or env.get("DATABASE_URL") or default_db
     )
     public_base_url = overrides.get("PUBLIC_BASE_URL",
-                                    env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"))
+                                    (env.get("PUBLIC_BASE_URL") or "").strip() or None)
 
     secret_key = overrides.get("SECRET_KEY", env.get("SECRET_KEY"))
     if not secret_key:
@@ -143,6 +144,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "u4ssc-intake@localhost"),
         "SECRETARIAT_EMAIL": env.get("SECRETARIAT_EMAIL", "u4ssc@localhost"),
+        # The address e-mailed links start with. Unset, e-mails use the address of the request
+        # that sends them (pages always use the request's own address).
         "PUBLIC_BASE_URL": public_base_url,
         # Uploads (evidence files, workbooks) are capped; forms themselves are small.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024))),
@@ -178,4 +181,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "DOCUMENT_FOLDER": str(Path(instance_path) / "documents"),
     }
     config.update(overrides)
+    if config["PRODUCTION"] and not config.get("PUBLIC_BASE_URL"):
+        raise ConfigError(
+            "PUBLIC_BASE_URL is not set: production mode refuses to start without it "
+            "(set it to the portal's public address, e.g. https://intake.example.org)"
+        )
     return config

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
 from intake.api import bp
+from intake.bot.views import completed_here, remember_completed
 from intake.extensions import limiter
 from intake.i18n import LANGUAGES, normalise_language
 from intake.services.conversations import (
@@ -18,6 +19,7 @@ from intake.services.conversations import (
     current_turn,
     get_conversation,
     post_message,
+    result_links,
     start_conversation,
 )
 
@@ -75,8 +77,15 @@ class TurnSchema(Schema):
 class ConversationResultSchema(Schema):
     city_id = fields.Integer()
     fee = fields.Dict()
-    letter = fields.Dict(metadata={"description": "html_url, pdf_url, docx_url"})
-    workspace_url = fields.String()
+    confirmation_sent_to = fields.String(metadata={
+        "description": "the focal point address (masked) asked to confirm itself; the links "
+                       "are e-mailed once it is confirmed"})
+    letter = fields.Dict(metadata={
+        "description": "html_url, pdf_url, docx_url; only for the client (session) that "
+                       "confirmed the conversation"})
+    workspace_url = fields.String(metadata={
+        "description": "only in the answer to the confirming message and to the same client "
+                       "session afterwards; never to anyone who merely knows the id"})
 
 
 class ConversationSchema(Schema):
@@ -168,6 +177,19 @@ def _turn_json(turn) -> dict:
 
 
 def _reply_json(reply: Reply, conversation_id: str | None = None) -> dict:
+    body = _reply_body(reply, conversation_id)
+    if reply.completed_now:
+        remember_completed(reply.conversation.id)
+    if "result" in body and completed_here(reply.conversation.id):
+        links = result_links(reply.conversation, request.host_url)
+        if links is not None:
+            body["result"]["workspace_url"] = links["workspace_url"]
+            if links["letter"] is not None:
+                body["result"]["letter"] = links["letter"]
+    return body
+
+
+def _reply_body(reply: Reply, conversation_id: str | None = None) -> dict:
     """The reply as JSON; with `conversation_id` (the row's key, read before the service
     committed) and a turn that is not the final one, nothing of the committed row is read.
 
@@ -179,10 +201,10 @@ def _reply_json(reply: Reply, conversation_id: str | None = None) -> dict:
     if conversation_id is not None and not reply.turn.done:
         return {"id": conversation_id, "turn": _turn_json(reply.turn), "done": False}
     body = {"id": reply.conversation.id, "turn": _turn_json(reply.turn), "done": reply.done}
-    if reply.done:
-        result = reply.conversation.result
+    result = reply.conversation.result
+    if result:
         body["result"] = {"city_id": result["city_id"], "fee": result["fee"],
-                          "letter": result["letter"], "workspace_url": result["workspace_url"]}
+                          "confirmation_sent_to": result.get("confirmation_sent_to", "")}
     return body
 
 
@@ -229,7 +251,8 @@ def post_conversation_message(conversation_id: str):
     if problem:
         return problem
     try:
-        reply = post_message(key, values["text"], locale=values.get("locale"))
+        reply = post_message(key, values["text"], locale=values.get("locale"),
+                             base_url=request.host_url)
     except ConversationNotFound:
         return _not_found()
     return jsonify(_reply_json(reply, key))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, request
 from marshmallow import RAISE, Schema, fields, validate
 
 from intake.api import bp
@@ -90,7 +90,7 @@ def letter_data(row: LetterRow, *, with_documents: bool = False) -> dict:
         "created_at": row.letter.created_at, "rendered": row.letter.is_rendered,
     }
     if with_documents:
-        data["documents"] = letter_urls(row.letter)
+        data["documents"] = letter_urls(row.letter, request.host_url)
     return data
 
 

@@ -17,15 +17,31 @@ from intake.errors import render_error
 from intake.extensions import limiter
 from intake.i18n import current_language
 from intake.letter.money import format_fee
+from intake.services import signed_letters
 from intake.services.conversations import (
     ConversationNotFound,
     current_turn,
     get_conversation,
     post_message,
+    result_links,
     start_conversation,
 )
 
 SESSION_KEY = "conversation_id"
+# The conversations this browser confirmed: only they show the workspace link (a signed
+# session cookie, so it cannot be made up by someone who merely knows the id).
+COMPLETED_KEY = "completed_conversations"
+MAX_COMPLETED = 10
+
+
+def remember_completed(conversation_id: str) -> None:
+    completed = [c for c in session.get(COMPLETED_KEY, []) if c != conversation_id]
+    session[COMPLETED_KEY] = (completed + [conversation_id])[-MAX_COMPLETED:]
+
+
+def completed_here(conversation_id: str) -> bool:
+    completed = session.get(COMPLETED_KEY)
+    return isinstance(completed, list) and conversation_id in completed
 # More than any slot accepts; the engine explains what is too long, in the user's language.
 MAX_TEXT = 10 * 1024
 MULTILINE_SLOTS = tuple(slot.name for slot in engine.SCRIPT if slot.multiline)
@@ -50,7 +66,7 @@ class RestartForm(FlaskForm):
 def start():
     """A fresh first question (nothing is stored until the first answer), or resume."""
     remembered = get_conversation(session.get(SESSION_KEY))
-    if remembered is not None and remembered.result is None:
+    if remembered is not None and not current_turn(remembered).done:
         return redirect(url_for("bot.show", conversation_id=remembered.id))
     _state, turn = engine.start(current_language())
     transcript = [{"by": "bot", "text": turn.text, "error": None}]
@@ -68,7 +84,8 @@ def begin():
     reply = start_conversation(current_language())
     text = form.message()
     if text.strip():
-        reply = post_message(reply.conversation.id, text, locale=current_language())
+        reply = post_message(reply.conversation.id, text, locale=current_language(),
+                             base_url=request.host_url)
     session[SESSION_KEY] = reply.conversation.id
     return redirect(url_for("bot.show", conversation_id=reply.conversation.id, _anchor="latest"))
 
@@ -88,7 +105,7 @@ def show(conversation_id: str):
         "bot/chat.html", conversation=conversation, transcript=transcript,
         turn=turn, form=MessageForm(), restart_form=RestartForm(),
         multiline=turn.slot in MULTILINE_SLOTS, multiline_slots=" ".join(MULTILINE_SLOTS),
-        result=_result_view(conversation.result),
+        result=_result_view(conversation), finished=turn.done,
     )
 
 
@@ -98,9 +115,12 @@ def reply(conversation_id: str):
     form = MessageForm()
     form.validate_on_submit()
     try:
-        post_message(conversation_id, form.message(), locale=current_language())
+        reply = post_message(conversation_id, form.message(), locale=current_language(),
+                             base_url=request.host_url)
     except ConversationNotFound:
         abort(404)
+    if reply.completed_now:
+        remember_completed(reply.conversation.id)
     return redirect(url_for("bot.show", conversation_id=conversation_id, _anchor="latest"))
 
 
@@ -134,23 +154,29 @@ def csrf_expired(error):
     else:
         _state, turn = engine.start(current_language())
         transcript = [{"by": "bot", "text": turn.text, "error": None}]
-    result = _result_view(conversation.result) if conversation is not None else None
+    result = _result_view(conversation) if conversation is not None else None
     # 400: the post was refused (nothing changed), but the page is the usable chat again.
     return render_template(
         "bot/chat.html", conversation=conversation, transcript=transcript, turn=turn,
         form=MessageForm(formdata=None), restart_form=RestartForm(), typed=typed,
         notice=notice, multiline=turn.slot in MULTILINE_SLOTS,
-        multiline_slots=" ".join(MULTILINE_SLOTS), result=result), 400
+        multiline_slots=" ".join(MULTILINE_SLOTS), result=result, finished=turn.done), 400
 
 
-def _result_view(result: dict | None) -> dict | None:
-    """The stored result with the fee formatted (Babel) for the visitor's language."""
+def _result_view(conversation) -> dict | None:
+    """The stored result with the fee formatted (Babel) for the visitor's language; the
+    links only for the browser that confirmed the conversation."""
+    result = conversation.result if conversation is not None else None
     if not result:
         return None
     fee = result["fee"]
     amount = Decimal(fee["amount"])
+    links = result_links(conversation, request.host_url) \
+        if completed_here(conversation.id) else None
     return {
-        **result,
+        "fee": fee, "links": links,
+        "confirmation_sent_to": result.get("confirmation_sent_to"),
         "amounts": [format_fee(amount, currency) for currency in fee["currencies"]],
         "travel_costs_extra": fee.get("travel_costs_extra", True),
+        "signed_max_mb": signed_letters.max_bytes() // (1024 * 1024),
     }

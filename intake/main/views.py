@@ -4,21 +4,38 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import jsonify, redirect, render_template, request, session, url_for
+from flask import flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, StringField
+from wtforms.validators import DataRequired, Length, Regexp
 
+from intake.extensions import limiter
 from intake.i18n import LANGUAGE_COOKIE, LANGUAGES, current_language
 from intake.main import bp
 from intake.redirects import safe_next
+from intake.services import onboarding
 from intake.services.fees_table import case_study_fee, fee_table
 from intake.services.health import check_health
 
 
 class ResumeForm(FlaskForm):
     link = StringField(_l("Your link"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ResumeByEmailForm(FlaskForm):
+    email = EmailField(_l("Your e-mail address"), validators=[
+        DataRequired(_l("Type the e-mail address you gave when registering your city.")),
+        Length(max=320),
+        Regexp(r"^\s*[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"'.]{2,}\s*$",
+               message=_l("That e-mail address does not look right. Check it and try "
+                          "again."))])
+
+
+class ConfirmEmailForm(FlaskForm):
+    """Only the CSRF token: confirming is a POST, so a mail scanner opening the link
+    confirms nothing."""
 
 
 @bp.get("/")
@@ -38,8 +55,19 @@ def _render_home(language: str, full_path: str) -> str:
 
 
 @bp.route("/resume", methods=["GET", "POST"])
+@limiter.limit("10/hour", methods=["POST"])
 def resume():
-    form = ResumeForm()
+    by_email = ResumeByEmailForm(prefix="lost")
+    form = ResumeForm(formdata=None if "lost-email" in request.form else request.form or None)
+    if "lost-email" in request.form:
+        if by_email.validate_on_submit():
+            onboarding.resume_by_email(by_email.email.data, base=request.host_url)
+            # The same answer whether or not the address is known.
+            flash(_("If this address belongs to a city in the programme, we have sent its "
+                    "links to it. Check your inbox (and your spam folder) in a few minutes."),
+                  "success")
+            return redirect(url_for("main.resume"))
+        return render_template("main/resume.html", form=form, by_email=by_email), 400
     if form.validate_on_submit():
         target = _local_path_from_link(form.link.data)
         if target:
@@ -48,7 +76,22 @@ def resume():
             _l("This does not look like a link from the portal. Copy the whole link from "
                "the e-mail we sent you, starting with http.")
         )
-    return render_template("main/resume.html", form=form)
+    return render_template("main/resume.html", form=form, by_email=by_email)
+
+
+@bp.route("/confirm-email/<token>", methods=["GET", "POST"])
+@limiter.limit("30/hour", methods=["POST"])
+def confirm_email(token: str):
+    city = onboarding.city_from_confirmation(token)
+    if city is None:
+        return render_template("main/confirm_email.html", city=None, form=None), 404
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        onboarding.confirm_email(city, base=request.host_url)
+        return render_template("main/confirm_email.html", city=city, form=None,
+                               confirmed=True)
+    return render_template("main/confirm_email.html", city=city, form=form,
+                           confirmed=city.email_confirmed_at is not None)
 
 
 def _local_path_from_link(link: str) -> str | None:

@@ -4,6 +4,7 @@ from intake.models.api_token import ApiToken
 from intake.models.city import City, ProgrammeStage
 from intake.models.conversation import Conversation
 from intake.models.datapoint_check import DataPointCheck
+from intake.models.duplicate import PossibleDuplicate
 from intake.models.gains import Consent, Initiative, Recommendation, ValueHistory
 from intake.models.job import JobRecord, JobState
 from intake.models.letter import Letter
@@ -33,6 +34,7 @@ __all__ = [
     "KpiVerification",
     "Letter",
     "Milestone",
+    "PossibleDuplicate",
     "ProgrammeStage",
     "Question",
     "QuestionMessage",

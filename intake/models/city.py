@@ -27,14 +27,15 @@ class City(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    country: Mapped[str | None] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    # Indexed: a new registration is compared with the cities of its country.
+    country: Mapped[str | None] = mapped_column(String(2), index=True)  # ISO 3166-1 alpha-2
     population: Mapped[int]
     economy: Mapped[str | None] = mapped_column(String(20))  # developed / developing
     package: Mapped[str | None] = mapped_column(String(20))  # verification / case_study
     locale: Mapped[str] = mapped_column(String(8), default="en")
     vision: Mapped[str | None] = mapped_column(Text)
     focal_point_name: Mapped[str | None] = mapped_column(String(200))
-    focal_point_email: Mapped[str | None] = mapped_column(String(320))
+    focal_point_email: Mapped[str | None] = mapped_column(String(320), index=True)
     representative_name: Mapped[str | None] = mapped_column(String(200))
     representative_title: Mapped[str | None] = mapped_column(String(200))
     stage: Mapped[ProgrammeStage] = mapped_column(
@@ -43,6 +44,9 @@ class City(db.Model):
     )
     # Random, unguessable token that resume and workspace links are signed over.
     access_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # When the focal point proved the address is theirs (the link in a fixed-text e-mail).
+    # Until then nothing but that confirmation e-mail is sent to it.
+    email_confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -50,8 +50,22 @@ class Letter(db.Model):
     content_hash: Mapped[str | None] = mapped_column(String(64))
     rendered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The signed, scanned letter the city uploaded in its workspace (not frozen: it may be
+    # replaced until the secretariat acknowledges it).
+    signed_name: Mapped[str | None] = mapped_column(String(255))
+    signed_stored_name: Mapped[str | None] = mapped_column(String(64))
+    signed_content_type: Mapped[str | None] = mapped_column(String(100))
+    signed_size: Mapped[int | None]
+    signed_at: Mapped[datetime | None]
+    signed_acknowledged_at: Mapped[datetime | None]
+    signed_acknowledged_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
 
     city: Mapped[City] = relationship()
+
+    @property
+    def signed_received(self) -> bool:
+        return self.signed_at is not None
 
     @property
     def is_rendered(self) -> bool:

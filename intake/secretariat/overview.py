@@ -40,6 +40,9 @@ class CityRow:
     score_percent: float | None = None
     score_band: int | None = None
     verifiers: list[User] = field(default_factory=list)
+    # The latest letter's signed scan: None (none yet), "received" or "acknowledged".
+    signed: str | None = None
+    duplicates: list = field(default_factory=list)
 
     @property
     def complete_count(self) -> int:
@@ -97,12 +100,17 @@ def build_rows(cities: list[City], language: str) -> list[CityRow]:
     entered = pipeline.stage_entered_at(ids)
     scores = latest_scores(ids)
     verifiers = verifiers_by_city(ids)
+    signed = signed_by_city(ids)
+    from intake.services.duplicates import open_duplicates
+
+    duplicates = open_duplicates(ids)
     rows = []
     for city in cities:
         age = pipeline.stage_age(ProgrammeStage(city.stage), entered[city.id])
         row = CityRow(city=city, days_in_stage=age.days, overdue=age.overdue,
                       entered_stage_at=entered[city.id],
-                      verifiers=verifiers.get(city.id, []))
+                      verifiers=verifiers.get(city.id, []), signed=signed.get(city.id),
+                      duplicates=duplicates.get(city.id, []))
         row.categories = category_cells(city.id, scores.get(city.id, {}), language)
         row.score_percent, row.score_band = overall_score(row.categories,
                                                           scores.get(city.id, {}))
@@ -162,6 +170,23 @@ def latest_scores(city_ids: list[int]) -> dict[int, dict[str, CategoryScore]]:
     return latest
 
 
+def signed_by_city(city_ids: list[int]) -> dict[int, str]:
+    """"received" or "acknowledged" for the cities whose latest letter came back signed."""
+    if not city_ids:
+        return {}
+    found: dict[int, str] = {}
+    for city_id, signed_at, acknowledged_at in db.session.execute(
+        select(Letter.city_id, Letter.signed_at, Letter.signed_acknowledged_at)
+        .where(Letter.city_id.in_(city_ids))
+        .order_by(Letter.created_at, Letter.id)
+    ).all():
+        # Ordered oldest first: the latest letter decides.
+        found.pop(city_id, None)
+        if signed_at is not None:
+            found[city_id] = "acknowledged" if acknowledged_at is not None else "received"
+    return found
+
+
 def verifiers_by_city(city_ids: list[int]) -> dict[int, list[User]]:
     if not city_ids:
         return {}
@@ -189,6 +214,7 @@ def stage_counts(user: User) -> dict[ProgrammeStage, int]:
 class LetterRow:
     letter: Letter
     city: City
+    duplicates: list = field(default_factory=list)
 
     @property
     def fee(self) -> dict:
@@ -221,4 +247,9 @@ def letter_rows(*, search: str = "", language: str | None = None, package: str |
         rows = [row for row in rows if row.package == package]
     if economy:
         rows = [row for row in rows if row.economy == economy]
+    from intake.services.duplicates import open_duplicates
+
+    duplicates = open_duplicates(sorted({row.city.id for row in rows}))
+    for row in rows:
+        row.duplicates = duplicates.get(row.city.id, [])
     return rows

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from intake.extensions import db
@@ -26,7 +35,16 @@ from intake.secretariat.forms import (
     ReopenVerificationForm,
     TokenForm,
 )
-from intake.services import accounts, api_tokens, links, pipeline, verification
+from intake.services import (
+    accounts,
+    api_tokens,
+    duplicates,
+    links,
+    onboarding,
+    pipeline,
+    signed_letters,
+    verification,
+)
 from intake.services.values import FROZEN_STAGES
 
 SEARCH_MAX = 100
@@ -95,7 +113,8 @@ def _render_city(city: City, *, move_form: MoveForm | None = None,
         history=pipeline.history(city.id), move_form=move_form, assign_form=assign_form,
         remove_form=ConfirmForm(formdata=None), verifiers=assigned,
         can_manage=can_manage(user), letters=letters, languages=LANGUAGES,
-        overdue_days=pipeline.OVERDUE_AFTER_DAYS,
+        overdue_days=pipeline.OVERDUE_AFTER_DAYS, confirm_form=ConfirmForm(formdata=None),
+        email_confirmed=onboarding.is_confirmed(city),
         frozen=current in FROZEN_STAGES,
         reopen_form=reopen_form or ReopenVerificationForm(formdata=None),
         new_links=new_links,
@@ -253,4 +272,82 @@ def letters():
                                 economy=economy)
     return render_template("secretariat/letters.html", rows=rows, search=search,
                            language=language, package=package, economy=economy,
-                           languages=LANGUAGES)
+                           languages=LANGUAGES, confirm_form=ConfirmForm(formdata=None))
+
+
+# ------------------------------------------------------------------------------ first hour
+@bp.get("/letters/<int:letter_id>/signed")
+@staff_required()
+def signed_letter(letter_id: int):
+    letter = db.session.get(Letter, letter_id)
+    if letter is None:
+        abort(404)
+    staff_city_or_abort(letter.city_id)
+    path = signed_letters.signed_path(letter)
+    if path is None or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=letter.signed_content_type, as_attachment=True,
+                     download_name=letter.signed_name or path.name)
+
+
+@bp.post("/letters/<int:letter_id>/acknowledge")
+@staff_required(UserRole.SECRETARIAT)
+def acknowledge_signed_letter(letter_id: int):
+    letter = db.session.get(Letter, letter_id)
+    if letter is None:
+        abort(404)
+    city_id = letter.city_id
+    if ConfirmForm().validate_on_submit():
+        if signed_letters.acknowledge(letter_id, actor=current_staff_user()) is not None:
+            flash(_("The signed letter is acknowledged."), "success")
+        else:
+            flash(_("No signed letter has been received for this letter yet."), "error")
+    back = request.form.get("back")
+    if back == "letters":
+        return redirect(url_for("secretariat.letters"))
+    return redirect(url_for("secretariat.city_page", city_id=city_id))
+
+
+@bp.post("/cities/<int:city_id>/resend-link")
+@staff_required(UserRole.SECRETARIAT)
+def resend_link(city_id: int):
+    city = staff_city_or_abort(city_id)
+    if ConfirmForm().validate_on_submit():
+        outcome = onboarding.resend(city, base=request.host_url)
+        if outcome == "links":
+            flash(_("The links were e-mailed again to %(address)s.",
+                    address=city.focal_point_email), "success")
+        elif outcome == "confirmation":
+            flash(_("%(address)s is not confirmed yet, so the confirmation e-mail was sent "
+                    "again; the links follow once it is confirmed.",
+                    address=city.focal_point_email), "warning")
+        else:
+            flash(_("This city has no focal point e-mail address."), "error")
+    return redirect(url_for("secretariat.city_page", city_id=city.id))
+
+
+@bp.post("/duplicates/<int:flag_id>/merge", endpoint="merge_duplicate",
+         defaults={"action": "merge"})
+@bp.post("/duplicates/<int:flag_id>/dismiss", endpoint="dismiss_duplicate",
+         defaults={"action": "dismiss"})
+@staff_required(UserRole.SECRETARIAT)
+def resolve_duplicate(flag_id: int, action: str):
+    from intake.models import PossibleDuplicate
+
+    flag = db.session.get(PossibleDuplicate, flag_id)
+    if flag is None:
+        abort(404)
+    city_id = flag.original_id
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("secretariat.city_page", city_id=city_id))
+    try:
+        if action == "merge":
+            kept = duplicates.merge(flag_id, actor=current_staff_user())
+            flash(_("The two registrations are merged into %(city)s (the older one); the "
+                    "letters moved to it.", city=kept.name), "success")
+        else:
+            duplicates.dismiss(flag_id, actor=current_staff_user())
+            flash(_("Marked as two different cities."), "success")
+    except duplicates.DuplicateError as problem:
+        flash(str(problem), "error")
+    return redirect(url_for("secretariat.city_page", city_id=city_id))

@@ -6,6 +6,7 @@ import secrets
 
 from intake.extensions import db
 from intake.models import City
+from intake.models._types import utcnow
 
 
 def create_city(
@@ -17,9 +18,14 @@ def create_city(
     package: str | None = None,
     locale: str = "en",
     commit: bool = True,
+    email_confirmed: bool = True,
     **contacts: str | None,
 ) -> City:
-    """Create a city; `contacts` are the focal point, representative and vision fields."""
+    """Create a city; `contacts` are the focal point, representative and vision fields.
+
+    Cities created by staff or commands have a known address; the public assistant passes
+    `email_confirmed=False` so nothing but a confirmation request goes to it until then.
+    """
     name = (name or "").strip()
     if not name:
         raise ValueError("name must not be empty")
@@ -33,6 +39,7 @@ def create_city(
         package=package,
         locale=locale,
         access_key=secrets.token_urlsafe(32),
+        email_confirmed_at=utcnow() if email_confirmed else None,
         **contacts,
     )
     db.session.add(city)

@@ -202,9 +202,11 @@ def served_document(token: str, kind: str) -> StoredDocument | None:
     return kept.document
 
 
-def letter_urls(letter: Letter) -> dict[str, str]:
-    """Absolute download links; the path is fixed, like the workspace links."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+def letter_urls(letter: Letter, base: str | None = None) -> dict[str, str]:
+    """Absolute download links on `base` (else the e-mail address); the path is fixed."""
+    from intake.services.links import mail_base_url
+
+    base = (base or mail_base_url()).rstrip("/")
     token = letter_token(letter)
     return {f"{kind}_url": f"{base}/letters/{token}.{kind}" for kind in FORMATS}
 

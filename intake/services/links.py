@@ -43,14 +43,26 @@ def snapshot_token(city: City) -> str:
         city.access_key)})
 
 
-def snapshot_url(city: City) -> str:
+# Only where there is neither a request nor PUBLIC_BASE_URL (a command on a laptop);
+# production refuses to start without PUBLIC_BASE_URL.
+LAST_RESORT_BASE = "http://127.0.0.1:5000"
+
+
+def mail_base_url(request_base: str | None = None) -> str:
+    """The address e-mailed links start with: PUBLIC_BASE_URL, else the request's own."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request_base or LAST_RESORT_BASE
+    return base.rstrip("/")
+
+
+def snapshot_url(city: City, base: str | None = None) -> str:
     """The read-only link to the city's snapshot, to share: it never opens the workspace."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    base = (base or mail_base_url()).rstrip("/")
     return f"{base}/snapshot/{snapshot_token(city)}"
 
 
-def workspace_url(city: City) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+def workspace_url(city: City, base: str | None = None) -> str:
+    """The workspace link on `base` (a page's own address), else the e-mail address."""
+    base = (base or mail_base_url()).rstrip("/")
     # The path is fixed ("/w/<token>") so links stay valid whatever blueprint serves them.
     return f"{base}/w/{workspace_token(city)}"
 
@@ -132,8 +144,11 @@ def rotate_city_links(city_id: int) -> City | None:
 # ------------------------------------------------------------------- links kept out of rows
 # An e-mail waits in the job table (and in Redis) until the worker sends it: the links in
 # its text are stored as placeholders naming the city, and written out only when sending.
-_LINK_IN_TEXT = re.compile(r"https?://[^\s/]+(?:/[^\s]*?)?/(w|snapshot)/([A-Za-z0-9_\-.]+)")
-_PLACEHOLDER = re.compile(r"\[\[(workspace|snapshot)-link:(\d+)\]\]")
+_LINK_IN_TEXT = re.compile(
+    r"(https?://[^\s/]+(?:/[^\s]*?)?)/(w|snapshot)/([A-Za-z0-9_\-.]+)")
+# The address the link was written for stays in the placeholder, so an e-mail sent later by
+# a worker (with no request and perhaps no PUBLIC_BASE_URL) links to the same address.
+_PLACEHOLDER = re.compile(r"\[\[(workspace|snapshot)-link:(\d+)(?:@(https?://[^\s\]]+))?\]\]")
 
 
 def conceal_links(text: str | None) -> str | None:
@@ -142,13 +157,13 @@ def conceal_links(text: str | None) -> str | None:
         return text
 
     def replace(match: re.Match) -> str:
-        kind = "workspace" if match.group(1) == "w" else "snapshot"
+        kind = "workspace" if match.group(2) == "w" else "snapshot"
         try:
-            city_id, _key = link_claims(match.group(2),
+            city_id, _key = link_claims(match.group(3),
                                         WORKSPACE_SALT if kind == "workspace" else SNAPSHOT_SALT)
         except LinkError:
             return match.group(0)
-        return f"[[{kind}-link:{city_id}]]"
+        return f"[[{kind}-link:{city_id}@{match.group(1)}]]"
 
     return _LINK_IN_TEXT.sub(replace, text)
 
@@ -162,6 +177,8 @@ def reveal_links(text: str | None) -> str | None:
         city = db.session.get(City, int(match.group(2)))
         if city is None:
             return "-"
-        return workspace_url(city) if match.group(1) == "workspace" else snapshot_url(city)
+        base = match.group(3)
+        return workspace_url(city, base) if match.group(1) == "workspace" \
+            else snapshot_url(city, base)
 
     return _PLACEHOLDER.sub(replace, text)

@@ -16,7 +16,7 @@ from intake.fees import ECONOMIES, PACKAGES, FeeQuote, quote_fee
 from intake.i18n import LANGUAGES, normalise_language
 from intake.letter.render import clean_text
 from intake.letter.texts import letter_gettext
-from intake.models import City, JobRecord, ProgrammeStage
+from intake.models import City, JobRecord, PossibleDuplicate, ProgrammeStage
 from intake.models.letter import Letter
 from intake.services.cities import create_city
 from intake.services.letters import (
@@ -25,8 +25,15 @@ from intake.services.letters import (
     letter_for_conversation,
     letter_urls,
 )
-from intake.services.links import workspace_url
+from intake.services.links import mail_base_url, workspace_url
 from intake.services.mail import send_mail
+from intake.services.onboarding import (
+    find_registered,
+    is_confirmed,
+    mask_email,
+    send_confirmation,
+    send_links,
+)
 
 MAX_POPULATION = 100_000_000  # the largest city is well below; also fits a 32-bit column
 TEXT_LIMITS = {"city_name": 200, "focal_point_name": 200, "representative_name": 200,
@@ -45,6 +52,8 @@ class ParticipationResult:
     pdf_url: str
     docx_url: str
     workspace_url: str
+    # Where the confirmation e-mail went, masked ("k•••@example.org").
+    confirmation_sent_to: str = ""
 
 
 def _text(answers: dict, key: str, *, multiline: bool = False) -> str:
@@ -98,25 +107,31 @@ def validate_answers(answers: dict, locale: str) -> tuple[dict, str]:
     return clean, language
 
 
-def _result(letter: Letter) -> ParticipationResult:
+def _result(letter: Letter, base: str | None) -> ParticipationResult:
     fee = letter.fee
     quote = quote_fee(int(fee["population"]), fee["economy"], fee["package"])
     return ParticipationResult(city_id=letter.city_id, fee=quote, letter_id=letter.id,
-                               workspace_url=workspace_url(letter.city), **letter_urls(letter))
+                               workspace_url=workspace_url(letter.city, base),
+                               confirmation_sent_to=mask_email(letter.city.focal_point_email),
+                               **letter_urls(letter, base))
 
 
-def confirm_participation(answers: dict, *, locale: str) -> ParticipationResult:
+def confirm_participation(answers: dict, *, locale: str, base_url: str | None = None
+                          ) -> ParticipationResult:
     """Create the city and its letter, queue the rendering and the e-mails.
 
     With a `conversation_id` the call is idempotent: confirming the same conversation again
     (a double click, a retried request) returns the first result and creates nothing.
+    `base_url` is the address the visitor is using: the result's links start with it, and
+    so do the e-mailed ones unless PUBLIC_BASE_URL is set. The focal point is only asked to
+    confirm the address; the links follow the confirmation (see services.onboarding).
     """
     clean, language = validate_answers(answers, locale)
     conversation_id = clean["conversation_id"]
     if conversation_id is not None:
         existing = letter_for_conversation(conversation_id)
         if existing is not None:
-            return _finish(existing)
+            return _finish(existing, base_url)
     fee = quote_fee(clean["population"], clean["economy"], clean["package"])
     try:
         city = create_city(
@@ -125,9 +140,11 @@ def confirm_participation(answers: dict, *, locale: str) -> ParticipationResult:
             vision=clean["vision"], focal_point_name=clean["focal_point_name"],
             focal_point_email=clean["focal_point_email"],
             representative_name=clean["representative_name"],
-            representative_title=clean["representative_title"],
+            representative_title=clean["representative_title"], email_confirmed=False,
         )
         city.stage = ProgrammeStage.LETTER_RECEIVED
+        db.session.flush()
+        _flag_duplicates(city)
         letter = create_letter(city, locale=language, fee=fee, content=clean,
                                conversation_id=conversation_id, commit=False)
         db.session.commit()
@@ -137,15 +154,28 @@ def confirm_participation(answers: dict, *, locale: str) -> ParticipationResult:
         letter = letter_for_conversation(conversation_id) if conversation_id else None
         if letter is None:
             raise
-    return _finish(letter)
+    return _finish(letter, base_url)
 
 
-def _finish(letter: Letter) -> ParticipationResult:
+def _flag_duplicates(city: City) -> None:
+    """Note for the secretariat the older cities this registration resembles."""
+    for original, reason in find_registered(name=city.name, country=city.country,
+                                            email=city.focal_point_email, exclude=city.id):
+        if original.id < city.id:
+            db.session.add(PossibleDuplicate(city_id=city.id, original_id=original.id,
+                                             reason=reason))
+
+
+def _finish(letter: Letter, base_url: str | None = None) -> ParticipationResult:
     """Queue what follows a letter; each step is keyed, so repeating it does nothing."""
-    result = _result(letter)
+    result = _result(letter, base_url)
     enqueue_rendering(letter)
-    _notify_secretariat(letter, result)
-    _mail_focal_point(letter, result)
+    _notify_secretariat(letter, _result(letter, mail_base_url(base_url)))
+    city: City = letter.city
+    if is_confirmed(city):
+        send_links(city, base=base_url, reason=f"letter-{letter.id}")
+    else:
+        send_confirmation(city, base=base_url, first=True)
     return result
 
 
@@ -166,16 +196,3 @@ def _notify_secretariat(letter: Letter, result: ParticipationResult) -> None:
         subject = render_template("letter/mail_secretariat_subject.txt", **context).strip()
         body = render_template("letter/mail_secretariat.txt", **context)
     send_mail(to=[current_app.config["SECRETARIAT_EMAIL"]], subject=subject, body=body, key=key)
-
-
-def _mail_focal_point(letter: Letter, result: ParticipationResult) -> None:
-    key = f"letter-focal-point:{letter.id}"
-    city: City = letter.city
-    if _already_queued(key) or not city.focal_point_email:
-        return
-    with force_locale(letter.locale):
-        text = letter_gettext(letter.locale, markup=False)
-        context = {"city": city, "letter": letter, "result": result, "_": text}
-        subject = render_template("letter/mail_focal_point_subject.txt", **context).strip()
-        body = render_template("letter/mail_focal_point.txt", **context)
-    send_mail(to=[city.focal_point_email], subject=subject, body=body, key=key)

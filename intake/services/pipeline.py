@@ -149,9 +149,10 @@ def notify_focal_point(city: City, change: StageChange) -> None:
     """E-mail the focal point about the new step, in the city's language."""
     from intake.services.links import workspace_url
     from intake.services.mail import send_mail
+    from intake.services.onboarding import focal_point_recipient
 
-    if not city.focal_point_email:
-        return
+    if focal_point_recipient(city) is None:
+        return  # never to an address its owner has not confirmed
     from intake.i18n import normalise_language
 
     with force_locale(normalise_language(city.locale) or "en"):
@@ -250,11 +251,11 @@ def verifiers_of(city_id: int) -> list[User]:
 
 
 def _notify_verifier(city: City, user: User, assignment: VerifierAssignment) -> None:
-    from flask import current_app
 
+    from intake.services.links import mail_base_url
     from intake.services.mail import send_mail
 
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    base = mail_base_url()
     send_mail(to=[user.email],
               subject=_("U4SSC: %(city)s is assigned to you for verification", city=city.name),
               body=_("The secretariat has assigned %(city)s to you. Open it here: %(url)s",

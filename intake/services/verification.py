@@ -217,9 +217,10 @@ def _mail_city(city: City, question: Question, text: str, *, follow_up_id: int |
     from intake.i18n import normalise_language
     from intake.services.links import workspace_url
     from intake.services.mail import send_mail
+    from intake.services.onboarding import focal_point_recipient
 
-    if not city.focal_point_email:
-        return
+    if focal_point_recipient(city) is None:
+        return  # never to an address its owner has not confirmed
     language = normalise_language(city.locale) or "en"
     with force_locale(language):
         subject = _("%(city)s: a question from the U4SSC verifier (#%(number)s)",
@@ -346,7 +347,6 @@ def answer_question(question_id: int, text: str, *, city_id: int, new_value: str
 
 
 def _mail_staff(question: Question, message: QuestionMessage) -> None:
-    from flask import current_app
 
     from intake.services.mail import send_mail
 
@@ -354,7 +354,9 @@ def _mail_staff(question: Question, message: QuestionMessage) -> None:
     if opener is None or not opener.active:
         return
     city = db.session.get(City, question.city_id)
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    from intake.services.links import mail_base_url
+
+    base = mail_base_url()
     send_mail(to=[opener.email],
               subject=_("U4SSC: %(city)s answered question #%(number)s",
                         city=city.name, number=question.id),

@@ -111,6 +111,17 @@ def workspace(city_id: int) -> dict:
             "next": next_category, "complete": complete, "total": len(cat.categories)}
 
 
+def workspace_scores(city_id: int, language: str) -> dict:
+    """Each complete category's latest score and band, and the overall score so far."""
+    from intake.secretariat.overview import category_cells, latest_scores, overall_score
+
+    scores = latest_scores([city_id]).get(city_id, {})
+    cells = category_cells(city_id, scores, language)
+    percent, band = overall_score(cells, scores)
+    return {"categories": {cell.id: cell for cell in cells if cell.percent is not None},
+            "percent": percent, "band": band}
+
+
 # ------------------------------------------------------------------------------ drafts
 @dataclass
 class StepInput:

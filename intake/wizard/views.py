@@ -31,6 +31,7 @@ from intake.i18n import current_language
 from intake.models import City
 from intake.permissions import current_city, remember_city
 from intake.services import evidence as evidence_service
+from intake.services import signed_letters
 from intake.services import values as value_service
 from intake.services import wizard as wizard_service
 from intake.services import workbook as workbook_service
@@ -38,11 +39,13 @@ from intake.services.gains import previous_year_values
 from intake.services.links import (
     LinkError,
     city_from_token,
+    mail_base_url,
     snapshot_url,
     workspace_token,
     workspace_url,
 )
 from intake.services.mail import send_mail
+from intake.services.onboarding import focal_point_recipient, same_address
 from intake.wizard import bp, rendering
 from intake.wizard.helpers import format_number, render_message
 
@@ -135,7 +138,27 @@ def home():
     form = ResumeLinkForm(email=g.city.focal_point_email)
     return render_template("wizard/workspace.html", city=g.city, overview=overview,
                            form=form, lang=_lang(), progress_text=_progress_text,
-                           snapshot_link=snapshot_url(g.city))
+                           scores=wizard_service.workspace_scores(g.city.id, _lang()),
+                           signed=signed_letters.current_letter(g.city.id),
+                           signed_form=FlaskForm(),
+                           signed_max_mb=signed_letters.max_bytes() // (1024 * 1024),
+                           snapshot_link=snapshot_url(g.city, request.host_url))
+
+
+@bp.post("/signed-letter")
+@city_required
+def upload_signed_letter():
+    upload = request.files.get("signed_letter")
+    if upload is None or not upload.filename:
+        flash(_("Choose the scan of the signed letter to upload."), "error")
+        return redirect(url_for("wizard.home", _anchor="signed-letter"))
+    try:
+        signed_letters.upload_signed_letter(g.city.id, upload.filename, upload.stream)
+    except evidence_service.EvidenceError as error:
+        flash(str(error.text), "error")
+        return redirect(url_for("wizard.home", _anchor="signed-letter"))
+    flash(_("Thank you: the secretariat has received your signed letter."), "success")
+    return redirect(url_for("wizard.home", _anchor="signed-letter"))
 
 
 def _progress_text(answered: int, total: int) -> str:
@@ -154,7 +177,12 @@ def resume_link():
     if not address:
         flash(_("Type the e-mail address the link should go to."), "error")
         return redirect(url_for("wizard.home"))
-    link = workspace_url(g.city)
+    if not same_address(address, focal_point_recipient(g.city)):
+        # Anything else would let a workspace send the portal's e-mails to any address.
+        flash(_("For your security, the link is e-mailed only to the focal point's confirmed "
+                "address. Ask the secretariat if it has changed."), "error")
+        return redirect(url_for("wizard.home"))
+    link = workspace_url(g.city, mail_base_url(request.host_url))
     send_mail(to=[address],
               subject=_("Your U4SSC workspace for %(city)s", city=g.city.name),
               body=_("Open this link to continue entering your city's data where you left "

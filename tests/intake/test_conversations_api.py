@@ -90,7 +90,8 @@ def test_messy_answers_never_break_and_end_with_the_letter(client):
     done = say(client, conversation_id, "yes")
     assert done["done"] is True
     result = done["result"]
-    assert set(result) == {"city_id", "fee", "letter", "workspace_url"}
+    assert set(result) == {"city_id", "fee", "letter", "workspace_url", "confirmation_sent_to"}
+    assert result["confirmation_sent_to"] == "j•••@springfield.gov"
     assert set(result["letter"]) == {"html_url", "pdf_url", "docx_url"}
     assert result["fee"]["amount"] == "30000"
     assert result["fee"]["package"] == "case_study"
@@ -224,7 +225,7 @@ def test_a_failed_confirmation_keeps_every_answer(client, monkeypatch):
         say(client, conversation_id, text)
     real = participation.confirm_participation
 
-    def broken(answers, *, locale):
+    def broken(answers, *, locale, base_url=None):
         raise RuntimeError("the letter service is down")
 
     monkeypatch.setattr(participation, "confirm_participation", broken)

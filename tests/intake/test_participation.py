@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import replace
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -69,27 +68,23 @@ def test_confirming_twice_gives_one_city_one_letter_and_two_emails(app):
         ("letter.render", "documents"), ("mail.send", "mail"), ("mail.send", "mail")]
     mails = {job.key: job for job in jobs if job.kind == "mail.send"}
     secretariat = mails[f"mail:letter-secretariat:{letter.id}"]
-    focal_point = mails[f"mail:letter-focal-point:{letter.id}"]
+    confirmation = mails[f"mail:confirm-email:{city.id}:first"]
     # No MAIL_SERVER in tests: the job ran and recorded that nothing was sent.
-    for job in (secretariat, focal_point):
+    for job in (secretariat, confirmation):
         assert job.state == JobState.DONE
         assert job.result == {"sent": False, "reason": "MAIL_SERVER unset"}
     assert secretariat.payload["to"] == [app.config["SECRETARIAT_EMAIL"]]
     assert "Ålesund <b>&</b>" in secretariat.payload["subject"]
-    assert focal_point.payload["to"] == ["kari@example.org"]
-    # The focal point's e-mail is in their language, with the workspace and letter links.
-    assert focal_point.payload["subject"] == "Votre lettre de participation U4SSC pour " \
-                                             "Ålesund <b>&</b>"
-    assert "Bonjour Kari Nordmann," in focal_point.payload["body"]
-    # The job row never holds a working workspace link: it is written out when sending.
-    assert first.workspace_url not in focal_point.payload["body"]
-    assert "/w/" not in focal_point.payload["body"]
-    from intake.services.links import reveal_links
-
-    sent = reveal_links(focal_point.payload["body"])
-    token = re.search(r"http://localhost/w/(\S+)", sent).group(1)
-    assert city_from_token(token).id == first.city_id
-    assert first.pdf_url in focal_point.payload["body"]
+    # The focal point is only asked to confirm the address, in their language, with a
+    # fixed text: nothing the visitor typed, and no link to the workspace or the letter.
+    assert confirmation.payload["to"] == ["kari@example.org"]
+    assert confirmation.payload["subject"] == "Veuillez confirmer votre adresse e-mail pour U4SSC"
+    body = confirmation.payload["body"]
+    for typed in ("Ålesund", "Kari", "Eva", "measures"):
+        assert typed not in body
+    assert "/w/" not in body and "/letters/" not in body
+    assert "http://localhost/confirm-email/" in body
+    assert first.confirmation_sent_to == "k•••@example.org"
 
 
 def test_different_conversations_are_different_cities(app):
@@ -292,3 +287,17 @@ def test_letter_pages_send_no_referrer(app, client):
     assert response.status_code == 200
     assert response.headers.getlist("Referrer-Policy") == ["no-referrer"]
     assert response.headers["X-Robots-Tag"] == "noindex"
+
+
+def test_a_link_waiting_in_the_job_table_keeps_the_address_it_was_written_for(app):
+    """Links leave job rows as placeholders; sent later by a worker that has neither a
+    request nor PUBLIC_BASE_URL, they still point at the address the person used."""
+    from intake.services.cities import create_city
+    from intake.services.links import conceal_links, reveal_links, workspace_url
+
+    city = create_city(name="Saint-Aubin", population=45_000)
+    app.config["PUBLIC_BASE_URL"] = None
+    written = workspace_url(city, "http://127.0.0.1:5077")
+    kept = conceal_links(f"Your workspace: {written}")
+    assert "/w/" not in kept and "127.0.0.1:5077" in kept
+    assert reveal_links(kept) == f"Your workspace: {written}"

@@ -255,7 +255,8 @@ def test_every_staff_post_needs_a_csrf_token(app, client, secretariat):
              if "POST" in rule.methods and rule.endpoint.split(".")[0] in ("auth",
                                                                           "secretariat")]
     assert len(posts) >= 6
-    values = {"city_id": city.id, "user_id": verifier.id, "token_id": 1}
+    values = {"city_id": city.id, "user_id": verifier.id, "token_id": 1, "letter_id": 1,
+              "flag_id": 1}
     for rule in posts:
         url = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
         data = {"email": "sec@example.org", "password": PASSWORD, "to_stage": "submitted",

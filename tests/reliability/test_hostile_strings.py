@@ -232,7 +232,9 @@ SLOTS = ("city_name", "focal_point_name", "representative_name", "representative
 FALLBACK = {"city_name": "Springfield", "country": "Kenya", "population": "250000",
             "economy": "yes", "package": "1", "vision": "A green city.",
             "focal_point_name": "Jane Doe", "focal_point_email": "jane@springfield.gov",
-            "representative_name": "John Smith", "representative_title": "Mayor"}
+            "representative_name": "John Smith", "representative_title": "Mayor",
+            # Every conversation falls back on the same address: each is another city.
+            "registered": "different-city"}
 
 
 def _talk(client, strings: list[str]) -> dict:
