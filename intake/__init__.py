@@ -31,6 +31,9 @@ def configure_settings(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config.update(build_config(app.instance_path, overrides))
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("intake").setLevel(logging.INFO)
+    from intake.services.team import install_log_mask
+
+    install_log_mask()  # colleagues' personal links never reach a log file
 
 
 def register_extensions(app: Flask) -> None:
@@ -66,7 +69,11 @@ def register_i18n(app: Flask) -> None:
 
 def register_security(app: Flask) -> None:
     from intake.security import configure_security_headers
+    from intake.wizard.team_access import colleague_link_headers
 
+    # Registered before Talisman so it runs after it: Talisman sets one Referrer-Policy
+    # for every page, and a colleague's pages must send none.
+    app.after_request(colleague_link_headers)
     configure_security_headers(app)
 
 

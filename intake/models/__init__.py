@@ -9,12 +9,14 @@ from intake.models.letter import Letter
 from intake.models.pipeline import StageChange
 from intake.models.score import CategoryScore
 from intake.models.submission import CategoryState
+from intake.models.team import Assignment, MissingFigure, TeamMember
 from intake.models.user import User, UserRole, VerifierAssignment
 from intake.models.values import DataValue, EvidenceFile, KpiProvenance, ValueAudit
 from intake.models.verification import KpiVerification, Question, QuestionMessage
 
 __all__ = [
     "ApiToken",
+    "Assignment",
     "CategoryScore",
     "CategoryState",
     "City",
@@ -28,11 +30,13 @@ __all__ = [
     "KpiProvenance",
     "KpiVerification",
     "Letter",
+    "MissingFigure",
     "ProgrammeStage",
     "Question",
     "QuestionMessage",
     "Recommendation",
     "StageChange",
+    "TeamMember",
     "User",
     "UserRole",
     "ValueAudit",

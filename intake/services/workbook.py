@@ -331,7 +331,7 @@ def apply_import(city_id: int, data: bytes, *, actor: str, locale: str = "en") -
 
     changed = value_service.store_entries(city_id, [c.entry for c in plan.changes if c.entry],
                                           actor=actor, reason="workbook import")
-    value_service.store_provenance(city_id, plan.provenance)
+    value_service.store_provenance(city_id, plan.provenance, actor=actor)
     value_service.store_previous(city_id, plan.previous)
     categories = value_service.categories_using({c.data_point.id for c in plan.changes})
     value_service.bump_versions(city_id, categories)

@@ -27,10 +27,18 @@ from wtforms import EmailField
 from wtforms.validators import Length, Optional, Regexp
 
 from forms.builder import QUALITY_TIERS, build_step_form, kpi_field_prefix
+from intake.extensions import db
 from intake.i18n import current_language
 from intake.models import City
-from intake.permissions import current_city, remember_city
+from intake.permissions import (
+    SESSION_MEMBER,
+    current_city,
+    current_member_state,
+    forget_member,
+    remember_city,
+)
 from intake.services import evidence as evidence_service
+from intake.services import team as team_service
 from intake.services import values as value_service
 from intake.services import wizard as wizard_service
 from intake.services import workbook as workbook_service
@@ -38,6 +46,7 @@ from intake.services.gains import previous_year_values
 from intake.services.links import LinkError, city_from_token, workspace_token, workspace_url
 from intake.services.mail import send_mail
 from intake.wizard import bp, rendering
+from intake.wizard import team_access as rendering_team
 from intake.wizard.helpers import format_number, render_message
 
 SESSION_TOKEN = "workspace_token"
@@ -55,6 +64,7 @@ def _number_filter(value, exact: bool = False) -> str:
 
 # ------------------------------------------------------------------------------ identity
 def _remember(city: City) -> None:
+    forget_member()
     remember_city(city)
     # Re-issued on each visit: the link stays valid while it is used.
     session[SESSION_TOKEN] = workspace_token(city)
@@ -77,9 +87,21 @@ def _city_from_resume_field() -> City | None:
 
 
 def city_required(view):
+    """The city's focal point, or a colleague within what is handed to them."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
+        g.member = None
         city = _city_from_session()
+        if city is None and SESSION_MEMBER in session:
+            member, state = current_member_state()
+            if state != "ok":
+                return rendering_team.stopped_link(member, state)
+            g.member, g.scope = member, team_service.scope_of(member)
+            g.city = db.session.get(City, member.city_id)
+            if not rendering_team.member_may(request.endpoint, request.view_args or {}):
+                return rendering_team.not_yours()
+            return view(*args, **kwargs)
         if city is None and request.method == "POST":
             city = _city_from_resume_field()
         if city is None:
@@ -91,8 +113,11 @@ def city_required(view):
 
 
 def _actor() -> str:
+    """Who is acting, by name and department, for values, provenance, files and audit."""
+    if g.get("member") is not None:
+        return g.member.signature
     city = g.city
-    return f"city {city.id} link ({city.focal_point_email or 'no e-mail'})"
+    return f"{city.focal_point_name or city.name} (focal point)"[:200]
 
 
 def _lang() -> str:
@@ -125,10 +150,14 @@ def _link_error(reason: str):
 @bp.get("/")
 @city_required
 def home():
+    if g.member is not None:
+        return rendering_team.member_home()
     overview = wizard_service.workspace(g.city.id)
     form = ResumeLinkForm(email=g.city.focal_point_email)
     return render_template("wizard/workspace.html", city=g.city, overview=overview,
-                           form=form, lang=_lang(), progress_text=_progress_text)
+                           form=form, lang=_lang(), progress_text=_progress_text,
+                           holders=team_service.holders(g.city.id),
+                           team_tasks=len(team_service.open_tasks(g.city.id)))
 
 
 def _progress_text(answered: int, total: int) -> str:
@@ -187,7 +216,9 @@ def _render_step(step, formdata: MultiDict, *, findings=None, provenance_finding
         skeleton, step, formdata, city_name=city.name, notice=notice, conflict=conflict,
         status=state.status if state is not None else value_service.NOT_STARTED,
         labels=lambda: wizard_service.data_point_labels(lang), version=version,
-        resume=session.get(SESSION_TOKEN) or workspace_token(city),
+        # A colleague's page never carries the city's own link.
+        resume="" if g.get("member") is not None else (
+            session.get(SESSION_TOKEN) or workspace_token(city)),
         findings=findings or {}, provenance_findings=provenance_findings or {},
         unjustified=set(unjustified), computed=wizard_service.computed_for_step(city.id, step),
         files=evidence_service.evidence_for(city.id, [kpi.code for kpi in step.kpis]),
@@ -222,6 +253,9 @@ def category(category_id: str):
         wizard_service.steps(category_id)
     except KeyError:
         abort(404)
+    if g.member is not None and not g.scope.whole(category_id):
+        first = next(s for s in wizard_service.steps(category_id) if g.scope.opens_step(s))
+        return redirect(url_for("wizard.step", category_id=category_id, index=first.index))
     state = value_service.category_state(g.city.id, category_id)
     if state is not None and state.status == "complete":
         return redirect(url_for("wizard.review", category_id=category_id))
@@ -239,6 +273,9 @@ def save(category_id: str, index: int):
     if expected is None:
         expected = -1  # garbled: treated as a stale copy (a conflict), never a crash
     submitted = wizard_service.input_from_form(step, formdata)
+    if g.member is not None:
+        submitted = rendering_team.within_scope(step, submitted)
+        team_service.touch(g.member)
     action = formdata.get("action", "save")
     outcome = wizard_service.save_step(city.id, step, submitted, expected_version=expected,
                                        actor=_actor(), locale=_lang(), action=action)
@@ -414,6 +451,8 @@ def reopen(category_id: str):
 @city_required
 def evidence(file_id: int):
     record = evidence_service.get_evidence(g.city.id, file_id)
+    if record is not None and g.member is not None and not g.scope.opens_kpi(record.kpi_code):
+        record = None
     if record is None or not evidence_service.evidence_path(record).is_file():
         abort(404)
     return send_file(evidence_service.evidence_path(record), mimetype=record.content_type,
