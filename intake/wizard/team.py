@@ -87,7 +87,8 @@ def _page(invite_form: InviteForm | None = None, status: int = 200, error: str |
     return render_template(
         "wizard/team.html", city=city, lang=lang, members=members, by_member=by_member,
         invite_form=invite_form or InviteForm(), action_form=FlaskForm(), error=error,
-        categories=cat.categories, kpis=cat.kpis, tasks=team_service.open_tasks(city.id),
+        dimensions=[(d, [c for c in cat.categories if c.dimension == d.id])
+                    for d in cat.dimensions], kpis=cat.kpis, tasks=team_service.open_tasks(city.id),
         kpi_name=lambda code: cat.kpi(code).name.get(lang)), status
 
 
