@@ -28,7 +28,7 @@ from wtforms.validators import Length, Optional, Regexp
 
 from forms.builder import QUALITY_TIERS, build_step_form, kpi_field_prefix
 from intake.extensions import db
-from intake.i18n import current_language
+from intake.i18n import current_language, normalise_language
 from intake.models import City
 from intake.permissions import (
     SESSION_MEMBER,
@@ -38,6 +38,7 @@ from intake.permissions import (
     remember_city,
 )
 from intake.services import evidence as evidence_service
+from intake.services import guidance
 from intake.services import team as team_service
 from intake.services import values as value_service
 from intake.services import wizard as wizard_service
@@ -45,7 +46,7 @@ from intake.services import workbook as workbook_service
 from intake.services.gains import previous_year_values
 from intake.services.links import LinkError, city_from_token, workspace_token, workspace_url
 from intake.services.mail import send_mail
-from intake.wizard import bp, rendering
+from intake.wizard import bp, hints, rendering
 from intake.wizard import team_access as rendering_team
 from intake.wizard.helpers import format_number, render_message
 
@@ -222,7 +223,9 @@ def _render_step(step, formdata: MultiDict, *, findings=None, provenance_finding
         findings=findings or {}, provenance_findings=provenance_findings or {},
         unjustified=set(unjustified), computed=wizard_service.computed_for_step(city.id, step),
         files=evidence_service.evidence_for(city.id, [kpi.code for kpi in step.kpis]),
-        last_year=previous_year_values(city.id))
+        last_year=previous_year_values(city.id),
+        intro=hints.category_intro(catalog.kpis_in(step.category_id),
+                                   guidance.reference_year(city.id)))
     return render_template("wizard/step.html", page=page), status
 
 
@@ -241,9 +244,14 @@ def _display_findings(city_id: int, step, formdata) -> tuple[dict, dict]:
 @city_required
 def step(category_id: str, index: int):
     step = _step_or_404(category_id, index)
-    formdata = MultiDict(wizard_service.step_formdata(g.city.id, step))
+    data = wizard_service.step_formdata(g.city.id, step)
+    offered = guidance.offer_previous_provenance(g.city.id, step, data)
+    formdata = MultiDict(data)
     findings, prov_findings = _display_findings(g.city.id, step, formdata)
-    return _render_step(step, formdata, findings=findings, provenance_findings=prov_findings)
+    notice = (_("Source, quality and year are filled in as for the KPI before (“same as "
+                "above”). Check them, change what differs, and save.") if offered else None)
+    return _render_step(step, formdata, findings=findings, provenance_findings=prov_findings,
+                        notice=notice)
 
 
 @bp.get("/c/<category_id>")
@@ -470,7 +478,10 @@ def _download(content, mimetype: str, extension: str) -> Response:
 @bp.get("/export.xlsx")
 @city_required
 def export_xlsx():
-    return _download(workbook_service.export_xlsx(g.city.id, _lang()),
+    # Sheets and column headers in the city's language: the colleagues it circulates
+    # among read that one, whoever downloads it.
+    city_lang = normalise_language(g.city.locale) or _lang()
+    return _download(workbook_service.export_xlsx(g.city.id, city_lang),
                      evidence_service.KINDS["xlsx"][0], "xlsx")
 
 

@@ -284,3 +284,43 @@ def test_a_colleague_link_is_unguessable_and_a_bad_one_gets_the_friendly_page(ap
     assert response.status_code == 404
     response = app.test_client().get("/w/colleague/" + "A" * 300)
     assert response.status_code == 404
+
+
+# ------------------------------------------------------------------------------ less to type
+def test_a_category_says_the_year_what_is_required_and_where_figures_are_found(app, city):
+    from intake.services import wizard as wizard_service
+
+    fp = focal_point(app, city)
+    first = next(s for s in wizard_service.steps("sc-safety") if s.kpis)
+    page = fp.get(f"/w/c/sc-safety/{first.index}?lang=en").text
+    assert "Report the figures of" in page
+    assert "core KPIs are required in this category" in page
+    assert "advanced KPIs are optional" in page
+    assert "Usually found at:" in page and ("police" in page or "civil protection" in page)
+    from flask_babel import refresh
+
+    refresh()  # the tests' shared app context would keep the English of the request before
+    arabic = fp.get(f"/w/c/sc-safety/{first.index}?lang=ar").text
+    assert "الشرطة" in arabic or "الدفاع المدني" in arabic
+
+
+def test_source_quality_and_year_are_offered_from_the_kpi_before(app, city):
+    from forms.builder import kpi_field_prefix
+    from intake.services.values import catalog, set_city_values
+
+    safety = [k.code for k in catalog().kpis_in("sc-safety")]
+    set_city_values(city.id, {}, actor="seed", provenance={safety[0]: {
+        "quality_tier": "accurate", "source": "Police annual report", "reference_year": 2024}})
+    fp = focal_point(app, city)
+    from intake.services import wizard as wizard_service
+
+    second = next(s for s in wizard_service.steps("sc-safety")
+                  if s.kpis and s.kpis[0].code == safety[1])
+    page = fp.get(f"/w/c/sc-safety/{second.index}?lang=en").text
+    prefix = kpi_field_prefix(safety[1])
+    assert re.search(rf'name="{prefix}__source"[^>]*value="Police annual report"|'
+                     rf'value="Police annual report"[^>]*name="{prefix}__source"', page)
+    assert "same as above" in page
+    # Nothing is stored until the person saves.
+    assert db.session.execute(select(KpiProvenance).where(
+        KpiProvenance.kpi_code == safety[1])).scalar_one_or_none() is None
