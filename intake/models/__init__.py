@@ -9,7 +9,15 @@ from intake.models.letter import Letter
 from intake.models.pipeline import StageChange
 from intake.models.score import CategoryScore
 from intake.models.submission import CategoryState
-from intake.models.team import Assignment, MissingFigure, TeamMember
+from intake.models.team import (
+    Assignment,
+    CollectionDeadline,
+    MissingFigure,
+    ProgrammeSetting,
+    ReminderSent,
+    ReminderStop,
+    TeamMember,
+)
 from intake.models.user import User, UserRole, VerifierAssignment
 from intake.models.values import DataValue, EvidenceFile, KpiProvenance, ValueAudit
 from intake.models.verification import KpiVerification, Question, QuestionMessage
@@ -20,6 +28,7 @@ __all__ = [
     "CategoryScore",
     "CategoryState",
     "City",
+    "CollectionDeadline",
     "Consent",
     "Conversation",
     "DataValue",
@@ -31,10 +40,13 @@ __all__ = [
     "KpiVerification",
     "Letter",
     "MissingFigure",
+    "ProgrammeSetting",
     "ProgrammeStage",
     "Question",
     "QuestionMessage",
     "Recommendation",
+    "ReminderSent",
+    "ReminderStop",
     "StageChange",
     "TeamMember",
     "User",

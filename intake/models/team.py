@@ -81,3 +81,49 @@ class MissingFigure(db.Model):
     reported_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
+
+
+class CollectionDeadline(db.Model):
+    """The date by which a city's data collection is due (set by the secretariat)."""
+
+    __tablename__ = "collection_deadline"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"), unique=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    set_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ProgrammeSetting(db.Model):
+    """A setting the secretariat changes in the portal (e.g. the default collection time)."""
+
+    __tablename__ = "programme_setting"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class ReminderSent(db.Model):
+    """One reminder to one person for one due period: inserted before the e-mail is queued,
+    in the same commit, so no two workers send it and no restart loses it."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("recipient", "kind", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(40))
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReminderStop(db.Model):
+    """An address whose owner stopped reminders from the link in one of them."""
+
+    __tablename__ = "reminder_stop"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    stopped_at: Mapped[datetime] = mapped_column(default=utcnow)

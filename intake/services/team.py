@@ -168,6 +168,7 @@ def invite(city_id: int, *, name: str, email: str, department: str,
     if not categories and not kpis:
         raise TeamError(_("Choose at least one category or KPI for your colleague."))
     targets = _targets(categories, kpis)
+    due_on = _due(city_id, due_on)
     member = TeamMember(city_id=city_id, name=name, email=email, department=department,
                         link_generation=1)
     db.session.add(member)
@@ -177,6 +178,15 @@ def invite(city_id: int, *, name: str, email: str, department: str,
     db.session.commit()
     send_link(member)
     return member
+
+
+def _due(city_id: int, due_on: date | None) -> date | None:
+    from intake.services.reminders import DeadlineError, check_due_date
+
+    try:
+        return check_due_date(city_id, due_on)
+    except DeadlineError as error:
+        raise TeamError(str(error)) from None
 
 
 def _targets(categories: list[str], kpis: list[str]) -> list[tuple[str, str]]:
@@ -244,7 +254,7 @@ def assign(city_id: int, *, category_id: str, kpi_code: str = "", member_id: int
     member = get_member(city_id, member_id)
     if member is None or member.revoked_at is not None:
         raise TeamError(_("Choose a colleague whose link is active."))
-    _assign(city_id, member, category_id, kpi_code, due_on)
+    _assign(city_id, member, category_id, kpi_code, _due(city_id, due_on))
     db.session.commit()
 
 

@@ -1,4 +1,4 @@
-"""Help shown to whoever fills a category: where figures are found, the year, what is required."""
+"""Template helpers of the city team: where figures are found, the year, the pipeline columns."""
 
 from __future__ import annotations
 
@@ -22,3 +22,11 @@ def category_intro(category_kpis, reference_year: int) -> str:
     optional = [k for k in category_kpis if k.level != "core"]
     return render_template("wizard/_category_intro.html", year=reference_year,
                            required=len(required), optional=len(optional))
+
+
+@bp.app_template_global("collection_status")
+def collection_status(rows) -> dict:
+    """Deadline, on-time rate and last activity for the pipeline's rows (three queries)."""
+    from intake.services.reminders import collection_status as status
+
+    return status([row.city.id for row in rows])

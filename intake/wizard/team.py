@@ -189,3 +189,23 @@ def team_resolve(task_id: int):
         else:
             flash(_("The task is closed."), "success")
     return redirect(url_for("wizard.team"))
+
+
+# ------------------------------------------------------------------------------ reminders
+@bp.route("/reminders/stop/<token>", methods=["GET", "POST"])
+def stop_reminders(token: str):
+    """One click from an e-mail: a GET only asks, the confirming POST (with CSRF) stops."""
+    from intake.services import reminders
+
+    address = reminders.address_from_stop_token(token)
+    if address is None:
+        return render_template("wizard/link_error.html", reason="invalid"), 404
+    form = FlaskForm()
+    done = False
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        reminders.stop_reminders(address)
+        done = True
+    return render_template("wizard/reminders_stop.html", form=form, address=address,
+                           done=done or reminders.stopped(address))

@@ -23,7 +23,8 @@ _ALWAYS = {"wizard.home", "wizard.evidence", "wizard.missing"}
 
 def colleague_link_headers(response):
     """A colleague's link never leaves in a Referer nor stays in a shared cache."""
-    if request.endpoint == "wizard.colleague_enter" or g.get("member") is not None:
+    if request.endpoint in ("wizard.colleague_enter", "wizard.stop_reminders") \
+            or g.get("member") is not None:
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -81,6 +81,45 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_team_missing_figure_city_id'), ['city_id'],
                               unique=False)
 
+    op.create_table('collection_deadline',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('set_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'],
+                            name=op.f('fk_collection_deadline_city_id_city'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_collection_deadline')),
+    sa.UniqueConstraint('city_id', name=op.f('uq_collection_deadline_city_id'))
+    )
+    op.create_table('programme_setting',
+    sa.Column('key', sa.String(length=80), nullable=False),
+    sa.Column('value', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_programme_setting'))
+    )
+    op.create_table('reminder_sent',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=False),
+    sa.Column('recipient', sa.String(length=320), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('period', sa.String(length=40), nullable=False),
+    sa.Column('job_id', sa.String(length=64), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['city_id'], ['city.id'],
+                            name=op.f('fk_reminder_sent_city_id_city'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_sent')),
+    sa.UniqueConstraint('recipient', 'kind', 'period',
+                        name=op.f('uq_reminder_sent_recipient_kind_period'))
+    )
+    with op.batch_alter_table('reminder_sent', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reminder_sent_city_id'), ['city_id'], unique=False)
+    op.create_table('reminder_stop',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('address', sa.String(length=320), nullable=False),
+    sa.Column('stopped_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_stop')),
+    sa.UniqueConstraint('address', name=op.f('uq_reminder_stop_address'))
+    )
+
     with op.batch_alter_table('kpi_provenance', schema=None) as batch_op:
         batch_op.add_column(sa.Column('updated_by', sa.String(length=200), nullable=True))
 
@@ -88,6 +127,10 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('kpi_provenance', schema=None) as batch_op:
         batch_op.drop_column('updated_by')
+    op.drop_table('reminder_stop')
+    op.drop_table('reminder_sent')
+    op.drop_table('programme_setting')
+    op.drop_table('collection_deadline')
     op.drop_table('team_missing_figure')
     op.drop_table('team_assignment')
     op.drop_table('team_member')
