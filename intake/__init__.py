@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from intake.questions import bp as questions_bp
     from intake.secretariat import bp as secretariat_bp
     from intake.services import mail as _mail_jobs  # noqa: F401  (registers the mail job)
+    from intake.services import reminders as _reminder_jobs  # noqa: F401  (its jobs)
     from intake.services.scoring import init_scoring
     from intake.snapshot import bp as snapshot_bp
     from intake.verification import bp as verification_bp

@@ -117,6 +117,10 @@ class ReminderSent(db.Model):
     period: Mapped[str] = mapped_column(String(40))
     job_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A worker claims the row before sending and marks it delivered after: a second worker
+    # (or RQ's own retry) finds it claimed; a claim left by a killed worker goes stale.
+    claimed_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
 
 
 class ReminderStop(db.Model):

@@ -11,11 +11,12 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from intake.extensions import db
 from intake.i18n import normalise_language
+from intake.jobs import job_handler
 from intake.models import JobRecord, JobState
 from intake.models._types import utcnow
 from intake.models.city import City, ProgrammeStage
@@ -315,18 +316,24 @@ def send_due_reminders(today: date | None = None) -> int:
     for reminder in due_reminders(today):
         city = db.session.get(City, reminder.city_id)
         subject, body = _mail(reminder, city)
-        job = JobRecord(id=uuid.uuid4().hex, kind="mail.send", queue="mail",
-                        key=f"reminder:{reminder.kind}:{reminder.recipient}:{reminder.period}"[
-                            :200],
-                        payload={"to": [reminder.recipient], "subject": subject, "body": body,
-                                 "html": None})
-        db.session.add(ReminderSent(city_id=reminder.city_id, recipient=reminder.recipient,
-                                    kind=reminder.kind, period=reminder.period, job_id=job.id))
+        row = ReminderSent(city_id=reminder.city_id, recipient=reminder.recipient,
+                           kind=reminder.kind, period=reminder.period)
+        db.session.add(row)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()  # already queued, by this worker earlier or another one
+            continue
+        job = JobRecord(id=uuid.uuid4().hex, kind="reminder.send", queue="mail",
+                        key=f"reminder:{row.id}",
+                        payload={"reminder_id": row.id, "to": [reminder.recipient],
+                                 "subject": subject, "body": body})
+        row.job_id = job.id
         db.session.add(job)
         try:
             db.session.commit()
         except IntegrityError:
-            db.session.rollback()  # already queued, by this worker earlier or another one
+            db.session.rollback()
             continue
         queued.append(job)
     for job in queued:
@@ -334,21 +341,56 @@ def send_due_reminders(today: date | None = None) -> int:
     return len(queued)
 
 
+def _lease() -> timedelta:
+    return timedelta(seconds=2 * current_app.config["JOB_TIMEOUT"])
+
+
+@job_handler("reminder.send")
+def deliver_reminder(payload: dict) -> dict:
+    """Claim the reminder, send it, mark it delivered: once, whichever worker runs it."""
+    from flask_mail import Message
+
+    from intake.extensions import mail
+
+    now = utcnow()
+    claimed = db.session.execute(
+        update(ReminderSent)
+        .where(ReminderSent.id == payload["reminder_id"], ReminderSent.delivered_at.is_(None),
+               or_(ReminderSent.claimed_at.is_(None), ReminderSent.claimed_at < now - _lease()))
+        .values(claimed_at=now).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    if claimed != 1:
+        return {"sent": False, "reason": "already sent or being sent"}
+    if current_app.config.get("MAIL_SERVER"):
+        mail.send(Message(subject=payload["subject"].replace("\r", " ").replace("\n", " "),
+                          recipients=payload["to"], body=payload["body"]))
+    else:
+        log.info("reminder %s not sent (MAIL_SERVER unset)", payload["reminder_id"])
+    db.session.execute(update(ReminderSent).where(ReminderSent.id == payload["reminder_id"])
+                       .values(delivered_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    return {"sent": bool(current_app.config.get("MAIL_SERVER"))}
+
+
 def recover_abandoned(now: datetime | None = None) -> int:
-    """Queue again reminder e-mails whose worker died while sending (the row stays running)."""
+    """Queue again the reminders a dead worker left unsent (their claim or queueing is stale)."""
     from intake.jobs import dispatch
 
     now = now or utcnow()
-    limit = now - timedelta(seconds=2 * current_app.config["JOB_TIMEOUT"])
-    stuck = list(db.session.execute(select(JobRecord).where(
-        JobRecord.kind == "mail.send", JobRecord.key.like("reminder:%"),
-        JobRecord.state == JobState.RUNNING, JobRecord.started_at < limit)).scalars())
-    for record in stuck:
+    stale = now - _lease()
+    rows = list(db.session.execute(select(ReminderSent).where(
+        ReminderSent.delivered_at.is_(None), ReminderSent.job_id.is_not(None),
+        or_(ReminderSent.claimed_at < stale,
+            and_(ReminderSent.claimed_at.is_(None), ReminderSent.created_at < stale))
+    )).scalars())
+    records = [db.session.get(JobRecord, row.job_id) for row in rows]
+    records = [r for r in records if r is not None]
+    for record in records:
         record.state = JobState.PENDING
     db.session.commit()
-    for record in stuck:
+    for record in records:
         dispatch(record)
-    return len(stuck)
+    return len(records)
 
 
 def sweep() -> int:

@@ -104,6 +104,8 @@ def upgrade():
     sa.Column('period', sa.String(length=40), nullable=False),
     sa.Column('job_id', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(), nullable=True),
+    sa.Column('delivered_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['city_id'], ['city.id'],
                             name=op.f('fk_reminder_sent_city_id_city'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_sent')),
