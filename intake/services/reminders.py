@@ -383,10 +383,16 @@ def recover_abandoned(now: datetime | None = None) -> int:
         or_(ReminderSent.claimed_at < stale,
             and_(ReminderSent.claimed_at.is_(None), ReminderSent.created_at < stale))
     )).scalars())
-    records = [db.session.get(JobRecord, row.job_id) for row in rows]
-    records = [r for r in records if r is not None]
-    for record in records:
+    records = []
+    for row in rows:
+        record = db.session.get(JobRecord, row.job_id)
+        if record is None or record.state == JobState.DONE:
+            continue
+        # RQ keeps the dead worker's job under its id and refuses that id again: the retry
+        # is a new RQ job (the old id, if RQ ever runs it, finds no row and does nothing).
+        record.id = row.job_id = uuid.uuid4().hex
         record.state = JobState.PENDING
+        records.append(record)
     db.session.commit()
     for record in records:
         dispatch(record)
