@@ -139,3 +139,23 @@ def test_the_pipeline_shows_deadline_on_time_rate_and_last_activity(app, city):
     sign_in(client)
     page = client.get("/staff/?lang=en").text
     assert "Data deadline" in page and "2027-03-31" in page
+
+
+def test_the_secretariat_sets_a_deadline_and_the_default_from_the_city_page(app, city):
+    from tests.intake.test_accounts import make_staff, sign_in
+
+    make_staff()
+    client = app.test_client()
+    sign_in(client)
+    page = client.get(f"/staff/cities/{city.id}?lang=en")
+    assert "Data-collection deadline" in page.text and "2027-03-31" in page.text
+    token = csrf_token_from(page.text)
+    client.post(f"/staff/cities/{city.id}/deadline",
+                data={"csrf_token": token, "due_on": "2027-04-30"})
+    assert reminders.deadline(city.id) == date(2027, 4, 30)
+    refused = client.post(f"/staff/cities/{city.id}/default-deadline",
+                          data={"csrf_token": token, "days": "2"})
+    assert refused.status_code == 302 and reminders.default_collection_days() == 120
+    client.post(f"/staff/cities/{city.id}/default-deadline",
+                data={"csrf_token": token, "days": "60"})
+    assert reminders.default_collection_days() == 60
