@@ -349,8 +349,10 @@ def csrf_expired(error):
     """An expired form or session: show the step again with what was typed, never drop it."""
     endpoint = request.endpoint or ""
     args = request.view_args or {}
+    member = _member_for_expired_form()
     if request.method == "POST" and endpoint == "wizard.save":
-        city = _city_from_session() or _city_from_resume_field()
+        city = (g.city if member is not None
+                else _city_from_session() or _city_from_resume_field())
         try:
             step = wizard_service.get_step(args.get("category_id", ""), args.get("index", -1))
         except KeyError:
@@ -364,7 +366,7 @@ def csrf_expired(error):
             return _render_step(step, request.form, findings=findings,
                                 provenance_findings=prov, notice=notice, status=200,
                                 version=_posted_version())
-    if _city_from_session() is not None:
+    if member is not None or _city_from_session() is not None:
         # Buttons such as "Mark category complete": nothing typed is lost, so say what
         # happened and go back to the page to press the button again.
         flash(_("This page had expired, so nothing was done. Please try again."), "warning")
@@ -374,6 +376,22 @@ def csrf_expired(error):
             return redirect(url_for("wizard.import_workbook"))
         return redirect(url_for("wizard.home"))
     return render_template("wizard/no_session.html", expired=True), 400
+
+
+def _member_for_expired_form():
+    """A colleague whose form expired keeps what they typed, within what is theirs."""
+    g.member = None
+    if SESSION_MEMBER not in session:
+        return None
+    member, state = current_member_state()
+    if state != "ok":
+        return None
+    g.member, g.scope = member, team_service.scope_of(member)
+    g.city = db.session.get(City, member.city_id)
+    if not rendering_team.member_may(request.endpoint, request.view_args or {}):
+        g.member = None
+        return None
+    return member
 
 
 def _posted_version() -> int | None:

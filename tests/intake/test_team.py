@@ -324,3 +324,17 @@ def test_source_quality_and_year_are_offered_from_the_kpi_before(app, city):
     # Nothing is stored until the person saves.
     assert db.session.execute(select(KpiProvenance).where(
         KpiProvenance.kpi_code == safety[1])).scalar_one_or_none() is None
+
+
+def test_a_colleagues_expired_page_keeps_what_they_typed(app, city):
+    fp = focal_point(app, city)
+    _, link = invite(fp, name="Bo Water", email="bo@example.org", department="Water utility",
+                     categories=[DRAINAGE])
+    water = colleague(app, link)
+    kept = water.post(f"/w/c/{DRAINAGE}/0?lang=en", data={
+        "csrf_token": "expired", "version": "0", "dp_dr_km": "4321", "action": "save"})
+    assert kept.status_code == 200 and 'value="4321"' in kept.text
+    assert "nothing was saved yet" in kept.text
+    other = water.post(f"/w/c/{FOOD}/0?lang=en", data={
+        "csrf_token": "expired", "version": "0", "dp_food_local": "77", "action": "save"})
+    assert other.status_code in (400, 403) and 'value="77"' not in other.text
