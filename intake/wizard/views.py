@@ -299,7 +299,7 @@ def save(category_id: str, index: int):
                             conflict=outcome.changes, version=outcome.version)
     refused = _save_uploads(step)
     delete_id = formdata.get("delete_evidence", "")
-    if delete_id.isdigit():
+    if delete_id.isdigit() and _may_touch_evidence(int(delete_id)):
         evidence_service.delete_evidence(city.id, int(delete_id))
     if refused:
         # The figures are saved; the refused file is the one thing to fix, so say so here.
@@ -324,6 +324,14 @@ def save(category_id: str, index: int):
                                 _anchor="evidence"))
     flash(_("Saved."), "success")
     return redirect(url_for("wizard.step", category_id=category_id, index=index))
+
+
+def _may_touch_evidence(file_id: int) -> bool:
+    """A colleague deletes only files of their own KPIs; the focal point, any of the city's."""
+    if g.member is None:
+        return True
+    record = evidence_service.get_evidence(g.city.id, file_id)
+    return record is not None and g.scope.opens_kpi(record.kpi_code)
 
 
 def _save_uploads(step) -> int:

@@ -338,3 +338,24 @@ def test_a_colleagues_expired_page_keeps_what_they_typed(app, city):
     other = water.post(f"/w/c/{FOOD}/0?lang=en", data={
         "csrf_token": "expired", "version": "0", "dp_food_local": "77", "action": "save"})
     assert other.status_code in (400, 403) and 'value="77"' not in other.text
+
+
+def test_a_colleague_neither_downloads_nor_deletes_another_categorys_files(app, city):
+    import io
+
+    from intake.models import EvidenceFile
+    from intake.services import evidence as evidence_service
+
+    record = evidence_service.save_evidence(city.id, "SC: SH: FS: 1A", "food.csv",
+                                            io.BytesIO(b"a,b\n1,2\n"), actor="Ana Focal")
+    db.session.commit()
+    fp = focal_point(app, city)
+    _, link = invite(fp, name="Bo Water", email="bo@example.org", department="Water utility",
+                     categories=[DRAINAGE])
+    water = colleague(app, link)
+    assert water.get(f"/w/evidence/{record.id}").status_code == 404
+    save_step(water, DRAINAGE, 0, {"dp_dr_km": "1", "delete_evidence": str(record.id)})
+    db.session.expire_all()
+    assert db.session.get(EvidenceFile, record.id) is not None
+    with fp.get(f"/w/evidence/{record.id}") as download:
+        assert download.status_code == 200
