@@ -31,6 +31,9 @@ def configure_settings(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config.update(build_config(app.instance_path, overrides))
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("intake").setLevel(logging.INFO)
+    from intake.services.team import install_log_mask
+
+    install_log_mask()  # colleagues' personal links never reach a log file
 
 
 def register_extensions(app: Flask) -> None:
@@ -67,8 +70,12 @@ def register_i18n(app: Flask) -> None:
 def register_security(app: Flask) -> None:
     from intake.logs import mask_links_in_logs
     from intake.security import configure_proxies, configure_security_headers
+    from intake.wizard.team_access import colleague_link_headers
 
     configure_proxies(app)
+    # Registered before Talisman so it runs after it: Talisman sets one Referrer-Policy
+    # for every page, and a colleague's pages must send none.
+    app.after_request(colleague_link_headers)
     configure_security_headers(app)
     mask_links_in_logs()
 
@@ -86,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from intake.questions import bp as questions_bp
     from intake.secretariat import bp as secretariat_bp
     from intake.services import mail as _mail_jobs  # noqa: F401  (registers the mail job)
+    from intake.services import reminders as _reminder_jobs  # noqa: F401  (its jobs)
     from intake.services.scoring import init_scoring
     from intake.snapshot import bp as snapshot_bp
     from intake.verification import bp as verification_bp

@@ -136,6 +136,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RQ_QUEUES": ["scoring", "documents", "mail", "default"],
         "JOB_TIMEOUT": int(env.get("JOB_TIMEOUT", "120")),
         "JOB_RETRIES": int(env.get("JOB_RETRIES", "3")),
+        # Days a city gets to collect its data once its letter is acknowledged, until the
+        # secretariat changes the default in the portal.
+        "COLLECTION_DAYS": int(env.get("COLLECTION_DAYS", "120")),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),

@@ -31,6 +31,42 @@ def remember_city(city: City) -> None:
     session[SESSION_KEY] = city.access_key[:16]
 
 
+# A colleague's session, opened by their personal link: kept apart from the city's, so a
+# colleague never holds the city's rights (see intake/services/team.py).
+SESSION_MEMBER = "team_member"
+SESSION_MEMBER_KEY = "team_member_key"
+
+
+def remember_member(member) -> None:
+    from intake.services.team import session_key
+
+    session.permanent = True
+    for name in (SESSION_CITY, SESSION_KEY, "workspace_token"):
+        session.pop(name, None)
+    session[SESSION_MEMBER] = member.id
+    session[SESSION_MEMBER_KEY] = session_key(member)
+
+
+def forget_member() -> None:
+    session.pop(SESSION_MEMBER, None)
+    session.pop(SESSION_MEMBER_KEY, None)
+
+
+def current_member_state():
+    """(colleague, state) of this session: state "ok", "revoked", "replaced" or "invalid"."""
+    from intake.services.team import member_for_session
+
+    if SESSION_MEMBER not in session:
+        return None, "invalid"
+    return member_for_session(session.get(SESSION_MEMBER), session.get(SESSION_MEMBER_KEY))
+
+
+def current_member():
+    """The colleague whose personal link opened this session, while that link is valid."""
+    member, state = current_member_state()
+    return member if state == "ok" else None
+
+
 def current_city() -> City | None:
     """The city this session was opened for, if its link is still valid."""
     city_id = session.get(SESSION_CITY)
@@ -118,7 +154,7 @@ def staff_required(*roles: str | UserRole) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             if not is_staff(current_user):
-                if current_city_id() is not None:
+                if current_city_id() is not None or SESSION_MEMBER in session:
                     abort(403)
                 return login_manager.unauthorized()
             if allowed and current_user.role not in allowed:

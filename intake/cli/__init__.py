@@ -57,6 +57,12 @@ def rq_worker(queues: tuple[str, ...], burst: bool, simple: bool) -> None:
     handed_over = reconcile_pending()
     if handed_over:
         click.echo(f"queued {handed_over} job(s) left pending while Redis was away")
+    from datetime import UTC, datetime
+
+    from intake.services.reminders import SWEEP_EVERY, schedule_next_sweep
+
+    # The reminders' sweep this hour (and, from it, every next hour) on RQ's scheduler.
+    schedule_next_sweep(datetime.now(UTC) - SWEEP_EVERY)
     if not simple:
         warm_up_statements()
     # Each job runs in a forked process: no database connection may be open at fork time

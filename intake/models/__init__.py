@@ -12,6 +12,15 @@ from intake.models.pipeline import StageChange
 from intake.models.programme import CaseStudy, Milestone
 from intake.models.score import CategoryScore
 from intake.models.submission import CategoryState
+from intake.models.team import (
+    Assignment,
+    CollectionDeadline,
+    MissingFigure,
+    ProgrammeSetting,
+    ReminderSent,
+    ReminderStop,
+    TeamMember,
+)
 from intake.models.user import StaffSession, User, UserRole, VerifierAssignment
 from intake.models.values import DataValue, EvidenceFile, KpiProvenance, ValueAudit
 from intake.models.verification import KpiVerification, Question, QuestionMessage
@@ -19,9 +28,11 @@ from intake.models.verification import KpiVerification, Question, QuestionMessag
 __all__ = [
     "ApiToken",
     "CaseStudy",
+    "Assignment",
     "CategoryScore",
     "CategoryState",
     "City",
+    "CollectionDeadline",
     "Consent",
     "Conversation",
     "DataPointCheck",
@@ -35,12 +46,17 @@ __all__ = [
     "Letter",
     "Milestone",
     "PossibleDuplicate",
+    "MissingFigure",
+    "ProgrammeSetting",
     "ProgrammeStage",
     "Question",
     "QuestionMessage",
     "Recommendation",
     "StaffSession",
+    "ReminderSent",
+    "ReminderStop",
     "StageChange",
+    "TeamMember",
     "User",
     "UserRole",
     "ValueAudit",

@@ -59,6 +59,8 @@ class KpiProvenance(db.Model):
     # As typed (a draft may hold "20x4"); reference_year holds it once it is a valid year.
     reference_year_text: Mapped[str | None] = mapped_column(String(60))
     reference_year: Mapped[int | None] = mapped_column(Integer)
+    # Who last gave this provenance (a colleague's name and department, or the focal point).
+    updated_by: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -77,7 +77,9 @@ def answer(question_id: int):
         result = service.answer_question(
             question_id, form.text.data or "", city_id=g.city.id,
             new_value=form.new_value.data or None, locale=current_language(),
-            author_name=g.city.focal_point_name or g.city.name)
+            author_name=g.city.focal_point_name or g.city.name,
+            # The audit trail names the person, as the wizard does for the focal point.
+            actor=f"{g.city.focal_point_name or g.city.name} (focal point)")
     except service.ValueRefused as refused:
         errors = [render_message(m) for m in refused.messages] or [
             _("Give the corrected value, or leave the field empty.")]

@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("secretariat", __name__, url_prefix="/staff")
 
-from intake.secretariat import views  # noqa: E402,F401
+from intake.secretariat import deadlines, views  # noqa: E402,F401
 from intake.secretariat.helpers import template_helpers  # noqa: E402
 
 bp.context_processor(template_helpers)

@@ -141,6 +141,10 @@ def move_city(city_id: int, to_stage: ProgrammeStage | str, *, actor: User | int
         flag_verdicts_for_recheck(city_id, note)
     db.session.commit()
     db.session.refresh(city)
+    if target in (ProgrammeStage.ACKNOWLEDGED, ProgrammeStage.DATA_COLLECTION):
+        from intake.services.reminders import ensure_deadline
+
+        ensure_deadline(city_id)  # the letter is received: the data collection clock starts
     notify_focal_point(city, change)
     return change
 

@@ -239,14 +239,23 @@ def store_entries(city_id: int, entries: Iterable[Entry], *, actor: str,
     return changed
 
 
-def store_provenance(city_id: int, provenance: Mapping[str, Mapping]) -> None:
-    """Write provenance per KPI code (no commit). Keys: quality_tier, source, reference_year."""
+def _provenance_state(row: KpiProvenance) -> tuple:
+    return (row.quality_tier, row.source, row.reference_year_text, row.reference_year)
+
+
+def store_provenance(city_id: int, provenance: Mapping[str, Mapping], *,
+                     actor: str | None = None) -> None:
+    """Write provenance per KPI code (no commit). Keys: quality_tier, source, reference_year.
+
+    `actor` (name and department) is recorded on every KPI whose provenance it changed.
+    """
     rows = provenance_rows(city_id, list(provenance))
     for kpi_code, data in provenance.items():
         row = rows.get(kpi_code)
         if row is None:
             row = KpiProvenance(city_id=city_id, kpi_code=kpi_code)
             db.session.add(row)
+        before = _provenance_state(row)
         if "quality_tier" in data:
             tier = data.get("quality_tier") or None
             row.quality_tier = tier if tier in QUALITY_TIER_IDS else None
@@ -259,6 +268,8 @@ def store_provenance(city_id: int, provenance: Mapping[str, Mapping]) -> None:
             row.reference_year = int(year) if year not in (None, "") else None
             if "reference_year_text" not in data:
                 row.reference_year_text = str(row.reference_year or "") or None
+        if actor is not None and _provenance_state(row) != before:
+            row.updated_by = actor[:200]
 
 
 def store_previous(city_id: int, previous: Mapping[str, float]) -> None:
@@ -317,7 +328,7 @@ def set_city_values(city_id: int, values: dict[str, float | bool | None], *, act
                 for kpi in cat.kpis:
                     if any(dp.id == key for dp in kpi.data_points):
                         by_kpi.setdefault(kpi.code, {}).update(data)
-        store_provenance(city_id, by_kpi)
+        store_provenance(city_id, by_kpi, actor=actor)
     changed_categories = categories_using(changed_ids)
     bump_versions(city_id, changed_categories)
     db.session.commit()

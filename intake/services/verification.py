@@ -299,7 +299,8 @@ def check_new_value(city_id: int, data_point_id: str, text: str, locale: str
 
 
 def answer_question(question_id: int, text: str, *, city_id: int, new_value: str | None = None,
-                    locale: str = "en", author_name: str | None = None) -> Answer:
+                    locale: str = "en", author_name: str | None = None,
+                    actor: str | None = None) -> Answer:
     """The city answers, and may correct the figure; the change is audited with its reason.
 
     `new_value` is the text the city typed (parsed in its locale); a value that does not
@@ -333,7 +334,7 @@ def answer_question(question_id: int, text: str, *, city_id: int, new_value: str
     if changed:
         # One commit stores the answer and the new figure together (set_city_values commits).
         value_service.set_city_values(city_id, {question.data_point_id: value},
-                                      actor=CITY_ACTOR,
+                                      actor=actor or CITY_ACTOR,
                                       reason=f"answer to question #{question.id}")
         row = value_service.value_rows(city_id, [question.data_point_id])[
             question.data_point_id]

@@ -370,7 +370,7 @@ def save_step(city_id: int, step: Step, submitted: StepInput, *, expected_versio
                            value_service.audit_since(city_id, category_id, expected_version))
     changed = value_service.store_entries(city_id, checked.entries, actor=actor,
                                           category_id=category_id, category_version=version)
-    value_service.store_provenance(city_id, checked.provenance)
+    value_service.store_provenance(city_id, checked.provenance, actor=actor)
     db.session.commit()
     if changed:
         for changed_category in value_service.categories_using(changed):

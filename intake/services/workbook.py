@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
@@ -31,6 +32,15 @@ COLUMNS = ("kpi_code", "kpi_name", "data_point", "label", "unit", "type", "value
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5_000
 SHEET_CITY = "City"
+# Column headers as the city reads them; an upload is understood in any of the six languages
+# (and with the plain keys of workbooks exported before headers were translated).
+COLUMN_LABELS = {
+    "kpi_code": _l("KPI code"), "kpi_name": _l("KPI"), "data_point": _l("Data point"),
+    "label": _l("Label"), "unit": _l("Unit"), "type": _l("Type"), "value": _l("Value"),
+    "not_available": _l("Not available"), "quality_tier": _l("Quality"),
+    "source": _l("Source"), "reference_year": _l("Reference year"),
+    "previous_year_value": _l("Last year's value"),
+}
 # Characters that make a spreadsheet treat a cell as a formula (CWE-1236).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -93,9 +103,26 @@ def export_rows(city_id: int, lang: str = "en") -> list[tuple[str, dict]]:
     return result
 
 
+def column_headers(lang: str) -> list[str]:
+    with force_locale(lang):
+        return [str(COLUMN_LABELS[c]) for c in COLUMNS]
+
+
+def _header_keys() -> dict[str, str]:
+    """Every language's header text (folded) → the column key it stands for."""
+    from intake.i18n import LANGUAGES
+
+    keys = {c: c for c in COLUMNS}
+    for lang in LANGUAGES:
+        for column, header in zip(COLUMNS, column_headers(lang), strict=True):
+            keys.setdefault(header.casefold(), column)
+    return keys
+
+
 def _sheet_title(sheet: str, lang: str) -> str:
     if sheet == SHEET_CITY:
-        return SHEET_CITY
+        with force_locale(lang):
+            return re.sub(r"[\[\]:*?/\\]", " ", str(_l("City")))[:31]
     dimension = next(d for d in catalog().dimensions if d.id == sheet)
     # Sheet titles: at most 31 characters, none of []:*?/\
     return re.sub(r"[\[\]:*?/\\]", " ", f"{sheet} {dimension.name.get(lang)}")[:31]
@@ -113,7 +140,7 @@ def export_xlsx(city_id: int, lang: str = "en") -> bytes:
         ws = sheets.get(sheet)
         if ws is None:
             ws = sheets[sheet] = book.create_sheet(_sheet_title(sheet, lang))
-            ws.append(list(COLUMNS))
+            ws.append(column_headers(lang))
             for cell in ws[1]:
                 cell.font = Font(bold=True)
             ws.freeze_panes = "A2"
@@ -210,12 +237,14 @@ def read_workbook(data: bytes) -> list[tuple[str, int, dict]]:
         raise WorkbookError(_l("The workbook could not be read. Save it again as .xlsx and "
                                "retry.")) from None
     rows: list[tuple[str, int, dict]] = []
+    keys = _header_keys()
     try:
         for ws in book.worksheets:
             header: list[str] | None = None
             for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
                 if header is None:
                     header = [str(v).strip() if v is not None else "" for v in values]
+                    header = [keys.get(h.casefold(), h) for h in header]
                     if "data_point" not in header or "value" not in header:
                         break
                     continue
@@ -331,7 +360,7 @@ def apply_import(city_id: int, data: bytes, *, actor: str, locale: str = "en") -
 
     changed = value_service.store_entries(city_id, [c.entry for c in plan.changes if c.entry],
                                           actor=actor, reason="workbook import")
-    value_service.store_provenance(city_id, plan.provenance)
+    value_service.store_provenance(city_id, plan.provenance, actor=actor)
     value_service.store_previous(city_id, plan.previous)
     categories = value_service.categories_using({c.data_point.id for c in plan.changes})
     value_service.bump_versions(city_id, categories)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("wizard", __name__, url_prefix="/w")
 
-from intake.wizard import views  # noqa: E402,F401
+from intake.wizard import hints, team, views  # noqa: E402,F401

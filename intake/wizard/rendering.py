@@ -29,7 +29,7 @@ from intake.wizard.helpers import format_number
 # (a skeleton with any other slot is refused when built); user data is only ever inserted
 # after the skeleton is split, so it is never read for markers.
 _OPEN, _SEP, _CLOSE = "\x1e", "\x1f", "\x1d"
-_SLOTS = frozenset({"city", "status", "notice", "conflict", "csrf", "version", "resume",
+_SLOTS = frozenset({"city", "intro", "status", "notice", "conflict", "csrf", "version", "resume",
                     "class", "option", "input", "last_year", "messages", "na", "why",
                     "computed", "tier", "source", "year", "provenance", "files"})
 _VALUE = "\x1c"  # stands for a value inside a widget's HTML while it is split
@@ -209,7 +209,8 @@ def _csrf_field() -> str:
 def render_step_page(sk: Skeleton, step, formdata: Mapping, *, city_name: str, status: str,
                      notice, conflict, labels: Callable[[], Mapping], version: int,
                      resume: str, findings: Mapping, provenance_findings: Mapping, unjustified,
-                     computed: Mapping, files: Mapping, last_year: Mapping) -> StepPage:
+                     computed: Mapping, files: Mapping, last_year: Mapping,
+                     intro: str = "") -> StepPage:
     """Fill a skeleton's slots for this visit."""
     widgets = sk.widgets
     macros: dict[str, Callable] = {}
@@ -221,6 +222,7 @@ def render_step_page(sk: Skeleton, step, formdata: Mapping, *, city_name: str, s
 
     values: dict[tuple[str, ...], str] = {
         ("city",): escape(city_name),
+        ("intro",): intro,  # HTML rendered by the view (intake/wizard/hints.py)
         ("status",): macro("status_complete")() if status == "complete" else "",
         ("notice",): macro("notice_box")(notice) if notice else "",
         ("conflict",): macro("conflict_box")(conflict, labels()) if conflict is not None else "",

@@ -27,11 +27,19 @@ from wtforms import EmailField
 from wtforms.validators import Length, Optional, Regexp
 
 from forms.builder import QUALITY_TIERS, build_step_form, kpi_field_prefix
-from intake.i18n import current_language
+from intake.extensions import db
+from intake.i18n import current_language, normalise_language
 from intake.models import City
-from intake.permissions import current_city, remember_city
+from intake.permissions import (
+    SESSION_MEMBER,
+    current_city,
+    current_member_state,
+    forget_member,
+    remember_city,
+)
 from intake.services import evidence as evidence_service
-from intake.services import signed_letters
+from intake.services import guidance, signed_letters
+from intake.services import team as team_service
 from intake.services import values as value_service
 from intake.services import wizard as wizard_service
 from intake.services import workbook as workbook_service
@@ -46,7 +54,8 @@ from intake.services.links import (
 )
 from intake.services.mail import send_mail
 from intake.services.onboarding import focal_point_recipient, same_address
-from intake.wizard import bp, rendering
+from intake.wizard import bp, hints, rendering
+from intake.wizard import team_access as rendering_team
 from intake.wizard.helpers import format_number, render_message
 
 SESSION_TOKEN = "workspace_token"
@@ -64,6 +73,7 @@ def _number_filter(value, exact: bool = False) -> str:
 
 # ------------------------------------------------------------------------------ identity
 def _remember(city: City) -> None:
+    forget_member()
     remember_city(city)
     # Re-issued on each visit: the link stays valid while it is used.
     session[SESSION_TOKEN] = workspace_token(city)
@@ -86,9 +96,21 @@ def _city_from_resume_field() -> City | None:
 
 
 def city_required(view):
+    """The city's focal point, or a colleague within what is handed to them."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
+        g.member = None
         city = _city_from_session()
+        if city is None and SESSION_MEMBER in session:
+            member, state = current_member_state()
+            if state != "ok":
+                return rendering_team.stopped_link(member, state)
+            g.member, g.scope = member, team_service.scope_of(member)
+            g.city = db.session.get(City, member.city_id)
+            if not rendering_team.member_may(request.endpoint, request.view_args or {}):
+                return rendering_team.not_yours()
+            return view(*args, **kwargs)
         if city is None and request.method == "POST":
             city = _city_from_resume_field()
         if city is None:
@@ -100,8 +122,11 @@ def city_required(view):
 
 
 def _actor() -> str:
+    """Who is acting, by name and department, for values, provenance, files and audit."""
+    if g.get("member") is not None:
+        return g.member.signature
     city = g.city
-    return f"city {city.id} link ({city.focal_point_email or 'no e-mail'})"
+    return f"{city.focal_point_name or city.name} (focal point)"[:200]
 
 
 def _lang() -> str:
@@ -134,6 +159,8 @@ def _link_error(reason: str):
 @bp.get("/")
 @city_required
 def home():
+    if g.member is not None:
+        return rendering_team.member_home()
     overview = wizard_service.workspace(g.city.id)
     form = ResumeLinkForm(email=g.city.focal_point_email)
     return render_template("wizard/workspace.html", city=g.city, overview=overview,
@@ -142,7 +169,9 @@ def home():
                            signed=signed_letters.current_letter(g.city.id),
                            signed_form=FlaskForm(),
                            signed_max_mb=signed_letters.max_bytes() // (1024 * 1024),
-                           snapshot_link=snapshot_url(g.city, request.host_url))
+                           snapshot_link=snapshot_url(g.city, request.host_url),
+                           holders=team_service.holders(g.city.id),
+                           team_tasks=len(team_service.open_tasks(g.city.id)))
 
 
 @bp.post("/signed-letter")
@@ -222,11 +251,15 @@ def _render_step(step, formdata: MultiDict, *, findings=None, provenance_finding
         skeleton, step, formdata, city_name=city.name, notice=notice, conflict=conflict,
         status=state.status if state is not None else value_service.NOT_STARTED,
         labels=lambda: wizard_service.data_point_labels(lang), version=version,
-        resume=session.get(SESSION_TOKEN) or workspace_token(city),
+        # A colleague's page never carries the city's own link.
+        resume="" if g.get("member") is not None else (
+            session.get(SESSION_TOKEN) or workspace_token(city)),
         findings=findings or {}, provenance_findings=provenance_findings or {},
         unjustified=set(unjustified), computed=wizard_service.computed_for_step(city.id, step),
         files=evidence_service.evidence_for(city.id, [kpi.code for kpi in step.kpis]),
-        last_year=previous_year_values(city.id))
+        last_year=previous_year_values(city.id),
+        intro=hints.category_intro(catalog.kpis_in(step.category_id),
+                                   guidance.reference_year(city.id)))
     return render_template("wizard/step.html", page=page), status
 
 
@@ -245,9 +278,14 @@ def _display_findings(city_id: int, step, formdata) -> tuple[dict, dict]:
 @city_required
 def step(category_id: str, index: int):
     step = _step_or_404(category_id, index)
-    formdata = MultiDict(wizard_service.step_formdata(g.city.id, step))
+    data = wizard_service.step_formdata(g.city.id, step)
+    offered = guidance.offer_previous_provenance(g.city.id, step, data)
+    formdata = MultiDict(data)
     findings, prov_findings = _display_findings(g.city.id, step, formdata)
-    return _render_step(step, formdata, findings=findings, provenance_findings=prov_findings)
+    notice = (_("Source, quality and year are filled in as for the KPI before (“same as "
+                "above”). Check them, change what differs, and save.") if offered else None)
+    return _render_step(step, formdata, findings=findings, provenance_findings=prov_findings,
+                        notice=notice)
 
 
 @bp.get("/c/<category_id>")
@@ -257,6 +295,9 @@ def category(category_id: str):
         wizard_service.steps(category_id)
     except KeyError:
         abort(404)
+    if g.member is not None and not g.scope.whole(category_id):
+        first = next(s for s in wizard_service.steps(category_id) if g.scope.opens_step(s))
+        return redirect(url_for("wizard.step", category_id=category_id, index=first.index))
     state = value_service.category_state(g.city.id, category_id)
     if state is not None and state.status == "complete":
         return redirect(url_for("wizard.review", category_id=category_id))
@@ -274,6 +315,9 @@ def save(category_id: str, index: int):
     if expected is None:
         expected = -1  # garbled: treated as a stale copy (a conflict), never a crash
     submitted = wizard_service.input_from_form(step, formdata)
+    if g.member is not None:
+        submitted = rendering_team.within_scope(step, submitted)
+        team_service.touch(g.member)
     action = formdata.get("action", "save")
     outcome = wizard_service.save_step(city.id, step, submitted, expected_version=expected,
                                        actor=_actor(), locale=_lang(), action=action)
@@ -289,7 +333,7 @@ def save(category_id: str, index: int):
                             conflict=outcome.changes, version=outcome.version)
     refused = _save_uploads(step)
     delete_id = formdata.get("delete_evidence", "")
-    if delete_id.isdigit():
+    if delete_id.isdigit() and _may_touch_evidence(int(delete_id)):
         evidence_service.delete_evidence(city.id, int(delete_id))
     if refused:
         # The figures are saved; the refused file is the one thing to fix, so say so here.
@@ -316,6 +360,14 @@ def save(category_id: str, index: int):
     return redirect(url_for("wizard.step", category_id=category_id, index=index))
 
 
+def _may_touch_evidence(file_id: int) -> bool:
+    """A colleague deletes only files of their own KPIs; the focal point, any of the city's."""
+    if g.member is None:
+        return True
+    record = evidence_service.get_evidence(g.city.id, file_id)
+    return record is not None and g.scope.opens_kpi(record.kpi_code)
+
+
 def _save_uploads(step) -> int:
     """Store the files attached to a step; returns how many were refused (each flashed)."""
     refused = 0
@@ -339,8 +391,10 @@ def csrf_expired(error):
     """An expired form or session: show the step again with what was typed, never drop it."""
     endpoint = request.endpoint or ""
     args = request.view_args or {}
+    member = _member_for_expired_form()
     if request.method == "POST" and endpoint == "wizard.save":
-        city = _city_from_session() or _city_from_resume_field()
+        city = (g.city if member is not None
+                else _city_from_session() or _city_from_resume_field())
         try:
             step = wizard_service.get_step(args.get("category_id", ""), args.get("index", -1))
         except KeyError:
@@ -354,7 +408,7 @@ def csrf_expired(error):
             return _render_step(step, request.form, findings=findings,
                                 provenance_findings=prov, notice=notice, status=200,
                                 version=_posted_version())
-    if _city_from_session() is not None:
+    if member is not None or _city_from_session() is not None:
         # Buttons such as "Mark category complete": nothing typed is lost, so say what
         # happened and go back to the page to press the button again.
         flash(_("This page had expired, so nothing was done. Please try again."), "warning")
@@ -364,6 +418,22 @@ def csrf_expired(error):
             return redirect(url_for("wizard.import_workbook"))
         return redirect(url_for("wizard.home"))
     return render_template("wizard/no_session.html", expired=True), 400
+
+
+def _member_for_expired_form():
+    """A colleague whose form expired keeps what they typed, within what is theirs."""
+    g.member = None
+    if SESSION_MEMBER not in session:
+        return None
+    member, state = current_member_state()
+    if state != "ok":
+        return None
+    g.member, g.scope = member, team_service.scope_of(member)
+    g.city = db.session.get(City, member.city_id)
+    if not rendering_team.member_may(request.endpoint, request.view_args or {}):
+        g.member = None
+        return None
+    return member
 
 
 def _posted_version() -> int | None:
@@ -450,6 +520,8 @@ def reopen(category_id: str):
 @city_required
 def evidence(file_id: int):
     record = evidence_service.get_evidence(g.city.id, file_id)
+    if record is not None and g.member is not None and not g.scope.opens_kpi(record.kpi_code):
+        record = None
     if record is None or not evidence_service.evidence_path(record).is_file():
         abort(404)
     return send_file(evidence_service.evidence_path(record), mimetype=record.content_type,
@@ -467,7 +539,10 @@ def _download(content, mimetype: str, extension: str) -> Response:
 @bp.get("/export.xlsx")
 @city_required
 def export_xlsx():
-    return _download(workbook_service.export_xlsx(g.city.id, _lang()),
+    # Sheets and column headers in the city's language: the colleagues it circulates
+    # among read that one, whoever downloads it.
+    city_lang = normalise_language(g.city.locale) or _lang()
+    return _download(workbook_service.export_xlsx(g.city.id, city_lang),
                      evidence_service.KINDS["xlsx"][0], "xlsx")
 
 

@@ -198,7 +198,8 @@ def test_question_mail_answer_with_new_value_and_audit(app, client, world):
     [audit] = db.session.execute(select(ValueAudit).where(
         ValueAudit.city_id == city.id, ValueAudit.reason.like("answer to%"))).scalars()
     assert (audit.data_point_id, audit.old_text, audit.new_text, audit.actor, audit.reason) == (
-        "hh_internet", "41000", "42500", "city", f"answer to question #{question.id}")
+        "hh_internet", "41000", "42500", "Ingrid (focal point)",
+        f"answer to question #{question.id}")
     assert value_service.get_city_values(city.id)["hh_internet"] == 42_500
     question = db.session.get(Question, question.id)
     assert question.status == "answered"

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from intake.services.cities import create_city
+from intake.services.links import workspace_token
 from intake.services.values import (
     get_city_values,
     mark_category_complete,
@@ -18,6 +19,7 @@ from intake.services.values import (
 )
 from intake.services.workbook import (
     WorkbookError,
+    _header_keys,
     apply_import,
     export_csv,
     export_json,
@@ -37,10 +39,16 @@ def city(app):
     return city
 
 
+def header_keys(ws) -> list:
+    """The column keys of a sheet whose headers are in the city's language."""
+    keys = _header_keys()
+    return [keys.get(str(c.value).casefold(), c.value) for c in ws[1]]
+
+
 def rows_of(book):
     found = {}
     for ws in book.worksheets:
-        header = [c.value for c in ws[1]]
+        header = header_keys(ws)
         for row in ws.iter_rows(min_row=2, values_only=True):
             data = dict(zip(header, row, strict=False))
             found[data["data_point"]] = (ws.title, ws, data)
@@ -50,7 +58,7 @@ def rows_of(book):
 def edit(data: bytes, changes: dict[str, object]) -> bytes:
     book = load_workbook(io.BytesIO(data))
     for ws in book.worksheets:
-        header = [c.value for c in ws[1]]
+        header = header_keys(ws)
         col = header.index("value") + 1
         na_col = header.index("not_available") + 1
         for row in ws.iter_rows(min_row=2):
@@ -184,7 +192,7 @@ def test_previous_year_values_feed_the_large_change_warning(app, city):
     data = export_xlsx(city.id)
     book = load_workbook(io.BytesIO(data))
     for ws in book.worksheets:
-        header = [c.value for c in ws[1]]
+        header = header_keys(ws)
         for row in ws.iter_rows(min_row=2):
             if row[header.index("data_point")].value == "wifi_hotspots":
                 row[header.index("previous_year_value")].value = 100
@@ -199,3 +207,17 @@ def test_previous_year_values_feed_the_large_change_warning(app, city):
     assert checked.unjustified == {"wifi_hotspots"}
     rows = rows_of(load_workbook(io.BytesIO(export_xlsx(city.id))))
     assert rows["wifi_hotspots"][2]["previous_year_value"] == 100
+
+
+def test_sheets_and_headers_are_in_the_citys_language_and_such_a_workbook_imports(app, client):
+    city = create_city(name="Lyonnaise", population=40_000, locale="fr")
+    set_city_values(city.id, {"hh_total": 10_000, "hh_internet": 6_000}, actor="seed")
+    assert client.get(f"/w/{workspace_token(city)}").status_code == 302
+    with client.get("/w/export.xlsx?lang=en") as download:
+        book = load_workbook(io.BytesIO(download.data))
+    first = book.worksheets[0]
+    assert first.title == "Ville"
+    headers = [c.value for c in first[1]]
+    assert "Valeur" in headers and "value" not in headers
+    plan = plan_import(city.id, edit(download.data, {"hh_internet": 7000}), locale="fr")
+    assert [(c.data_point.id, c.new_text) for c in plan.changes] == [("hh_internet", "7000")]
