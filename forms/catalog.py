@@ -129,6 +129,21 @@ class ScoredItem:
     unit: Localized
     target: Target | None
     typical_range: tuple[float, float] | None = None
+    # What a directly reported result is: "boolean" (yes/no), "percent" (0-100) or "number".
+    value_type: str = "number"
+
+    @property
+    def result_key(self) -> str:
+        """Where a directly reported result of this item is kept among the city's values."""
+        from scoring.kpis import result_key
+
+        return result_key(self.id)
+
+
+def _value_type(kind: str, unit_key: str) -> str:
+    if kind in ("yes_no", "yes_no_parts"):
+        return "boolean"
+    return "percent" if unit_key.startswith("percent") else "number"
 
 
 @dataclass(frozen=True)
@@ -220,10 +235,39 @@ class Catalog:
 
     def item(self, item_id: str) -> ScoredItem:
         code = item_id.split("#", 1)[0]
-        for item in self.kpi(code).items:
+        for item in self.kpi(code).items:  # KeyError for an unknown KPI code
             if item.id == item_id:
                 return item
         raise KeyError(f"no scored item {item_id!r}")
+
+    @functools.cached_property
+    def _result_points(self) -> dict[str, DataPoint]:
+        points: dict[str, DataPoint] = {}
+        for item in self.scored_items():
+            kpi = self._kpi_index[item.kpi_code]
+            points[item.result_key] = DataPoint(
+                id=item.result_key,
+                label=item.label if item.part else kpi.name, help=Localized({}),
+                type=item.value_type, unit=item.unit,
+                minimum=None,
+                maximum=100.0 if item.value_type == "percent" else None, shared=False,
+                typical_range=item.typical_range, part_of=None, unit_key="")
+        return points
+
+    def result_points(self) -> tuple[DataPoint, ...]:
+        """Each scored item's directly reported result as a data point (id "result:<item>"),
+        so the same parsing and checks apply to it as to any figure."""
+        return tuple(self._result_points.values())
+
+    def result_point(self, item_id_or_key: str) -> DataPoint:
+        from scoring.kpis import RESULT_PREFIX, result_key
+
+        key = (item_id_or_key if item_id_or_key.startswith(RESULT_PREFIX)
+               else result_key(item_id_or_key))
+        try:
+            return self._result_points[key]
+        except KeyError:
+            raise KeyError(f"no scored item {item_id_or_key!r}") from None
 
     def dimension(self, dimension_id: str) -> Dimension:
         for dim in self.dimensions:
@@ -507,7 +551,10 @@ class _Builder:
                     label=Localized(item["label"]),
                     unit=self.unit(item["unit"], f"{who} item {item['part']!r}"),
                     target=targets.get(f"{code}#{item['part']}"),
-                    typical_range=(float(rng[0]), float(rng[1])) if rng else None))
+                    typical_range=(float(rng[0]), float(rng[1])) if rng else None,
+                    value_type=_value_type(
+                        formula.params["items"][item["part"]]["kind"]
+                        if formula.kind == "per_item" else formula.kind, item["unit"])))
             target = None
         else:
             if k["items"]:
@@ -517,7 +564,8 @@ class _Builder:
             rng = k["typical_range"]
             items = [ScoredItem(id=code, kpi_code=code, part=None, label=name, unit=unit,
                                 target=target,
-                                typical_range=(float(rng[0]), float(rng[1])) if rng else None)]
+                                typical_range=(float(rng[0]), float(rng[1])) if rng else None,
+                                value_type=_value_type(formula.kind, k["unit"]))]
         return KPI(
             code=code, name=name, description=Localized(k["description"]),
             dimension=k["dimension"], sub_dimension=k["sub_dimension"], category=k["category"],

@@ -31,6 +31,8 @@ def _categories_by_data_point(catalog_id: int) -> dict[str, frozenset[str]]:
     for kpi in catalog().kpis:
         for dp in kpi.data_points:
             found.setdefault(dp.id, set()).add(kpi.category)
+        for item in kpi.items:
+            found.setdefault(item.result_key, set()).add(kpi.category)
     return {dp_id: frozenset(cats) for dp_id, cats in found.items()}
 
 

@@ -15,6 +15,7 @@ from forms.builder import (
     Step,
     field_name,
     kpi_field_prefix,
+    result_field_name,
     steps_for_category,
 )
 from forms.fields import format_plain, parse_value, parse_year
@@ -24,6 +25,7 @@ from forms.rules import (
     Message,
     RuleContext,
     check_parts_sum,
+    check_value,
     evaluate,
     message,
 )
@@ -70,7 +72,18 @@ def get_step(category_id: str, index: int) -> Step:
 
 
 # ------------------------------------------------------------------------------ progress
+def _has_direct(row: Any) -> bool:
+    return row is not None and (row.not_available or (row.valid and row.raw_text.strip() != ""))
+
+
+def reported_directly(kpi: Any, rows: dict) -> bool:
+    """Every item of the KPI has a result the city reported itself."""
+    return all(_has_direct(rows.get(item.result_key)) for item in kpi.items)
+
+
 def _answered(kpi: Any, rows: dict) -> bool:
+    if reported_directly(kpi, rows):
+        return True
     for dp in kpi.data_points:
         row = rows.get(dp.id)
         if row is None or not (row.not_available or row.valid):
@@ -118,6 +131,9 @@ class StepInput:
 
     values: dict[str, dict] = field(default_factory=dict)  # dp id → text, na, why, meant
     provenance: dict[str, dict] = field(default_factory=dict)  # kpi code → tier, source, year
+    # "I have the figure already": kpi code → ticked, and item id → text, why.
+    direct: dict[str, bool] = field(default_factory=dict)
+    results: dict[str, dict] = field(default_factory=dict)
 
 
 def input_from_form(step: Step, data: Any) -> StepInput:
@@ -138,6 +154,11 @@ def input_from_form(step: Step, data: Any) -> StepInput:
             "source": _text(data.get(prefix + "__source")),
             "year": _text(data.get(prefix + "__year")),
         }
+        submitted.direct[kpi.code] = _checked(data.get(prefix + "__direct"))
+        for item in kpi.items:
+            name = result_field_name(item.id)
+            submitted.results[item.id] = {"text": _text(data.get(name)),
+                                          "why": _text(data.get(name + "__why"))}
     return submitted
 
 
@@ -177,11 +198,27 @@ def step_formdata(city_id: int, step: Step) -> dict[str, str]:
         data[prefix + "__tier"] = row.quality_tier or ""
         data[prefix + "__source"] = row.source or ""
         data[prefix + "__year"] = row.reference_year_text or ""
+    results = value_service.value_rows(
+        city_id, [item.result_key for kpi in step.kpis for item in kpi.items])
+    for kpi in step.kpis:
+        direct = False
+        for item in kpi.items:
+            row = results.get(item.result_key)
+            if row is None or not (row.raw_text.strip() or row.not_available):
+                continue
+            direct = True
+            name = result_field_name(item.id)
+            data[name] = row.raw_text or ""
+            if row.justification:
+                data[name + "__why"] = row.justification
+        if direct:
+            data[kpi_field_prefix(kpi.code) + "__direct"] = "y"
     return data
 
 
 def stored_findings(city_id: int, step: Step) -> dict[str, list[Message]]:
-    rows = value_service.value_rows(city_id, [dp.id for dp in step.data_points])
+    rows = value_service.value_rows(city_id, [dp.id for dp in step.data_points] + [
+        item.result_key for kpi in step.kpis for item in kpi.items])
     return {dp_id: [Message(**f) for f in (row.findings or [])]
             for dp_id, row in rows.items() if row.findings}
 
@@ -290,6 +327,7 @@ def check_step(city_id: int, step: Step, submitted: StepInput, locale: str) -> C
                              valid=na or (value is not None and not has_error),
                              meant=posted.get("meant"), justification=why or None,
                              findings=[m.as_dict() for m in found] or None))
+    _check_direct(step, submitted, context, locale, findings, entries, unjustified)
     provenance: dict[str, dict] = {}
     provenance_findings: dict[str, list[Message]] = {}
     for kpi in step.kpis:
@@ -310,6 +348,39 @@ def check_step(city_id: int, step: Step, submitted: StepInput, locale: str) -> C
             stored["reference_year"] = int(year.value) if year.value is not None else None
         provenance[kpi.code] = stored
     return Checked(entries, findings, provenance, provenance_findings, unjustified)
+
+
+def _check_direct(step: Step, submitted: StepInput, context: RuleContext, locale: str,
+                  findings: dict[str, list[Message]], entries: list[Entry],
+                  unjustified: set[str]) -> None:
+    """Results typed under "I have the figure already": parsed and checked like any figure
+    (the same checks as the API and the import); unticked, a stored one is withdrawn."""
+    cat = catalog()
+    for kpi in step.kpis:
+        ticked = submitted.direct.get(kpi.code, False)
+        for item in kpi.items:
+            point = cat.result_point(item.id)
+            posted = submitted.results.get(item.id, {})
+            text = posted.get("text", "") if ticked else ""
+            why = (posted.get("why") or "").strip()[:1000] if ticked else ""
+            if not text.strip():
+                entries.append(Entry(point.id, text, None, valid=False))
+                continue
+            parsed = parse_value(point.type, text, locale)
+            if parsed.error is not None:
+                error = parsed.error
+                found = [Message(error.id, error.tier, error.text, error.params, point.id)]
+            else:
+                found = check_value(point, parsed.value, context)
+            if found:
+                findings[point.id] = found
+            has_error = any(m.tier == ERROR for m in found)
+            if any(m.tier == WARNING for m in found) and not has_error and not why:
+                unjustified.add(point.id)
+            entries.append(Entry(point.id, text, None if has_error else parsed.value,
+                                 valid=not has_error and parsed.value is not None,
+                                 justification=why or None,
+                                 findings=[m.as_dict() for m in found] or None))
 
 
 # ------------------------------------------------------------------------------ saving
@@ -383,6 +454,14 @@ def computed_for_step(city_id: int, step: Step) -> dict[str, dict]:
     return {kpi.code: compute(kpi, values) for kpi in step.kpis}
 
 
+def counted_for_step(city_id: int, step: Step) -> dict[str, dict]:
+    """Per KPI: item id → (value that counts, reported directly?, computed from raw inputs)."""
+    from intake.services.results import counted_results
+
+    values = value_service.get_city_values(city_id)
+    return {kpi.code: counted_results(kpi, values) for kpi in step.kpis}
+
+
 # ------------------------------------------------------------------------------ review
 @dataclass
 class KpiReview:
@@ -395,6 +474,14 @@ class KpiReview:
     unjustified: list[Any]
     evidence: list[Any]
     values: list[tuple[Any, Any]]  # (data point, row)
+    # Item ids whose result the city reported itself (it counts over `raw`, the computed one).
+    direct: frozenset[str] = frozenset()
+    raw: dict[str, float | bool | None] = field(default_factory=dict)
+    results: list[tuple[Any, Any]] = field(default_factory=list)  # (result point, row)
+
+    @property
+    def reported_directly(self) -> bool:
+        return bool(self.direct) and len(self.direct) == len(self.kpi.items)
 
     @property
     def ready(self) -> bool:
@@ -411,24 +498,47 @@ def review(city_id: int, category_id: str) -> list[KpiReview]:
     prov = value_service.provenance_rows(city_id, [k.code for k in kpis])
     files = evidence_for(city_id)
     result = []
+    from intake.services.results import counted_results
+
     for kpi in kpis:
         missing, invalid, warns, unjustified, shown = [], [], [], [], []
+        direct_kpi = reported_directly(kpi, rows)
         for dp in kpi.data_points:
             row = rows.get(dp.id)
             shown.append((dp, row))
             if row is None or (not row.raw_text.strip() and not row.not_available):
-                missing.append(dp)
+                if not direct_kpi:  # the reported result counts: raw inputs are optional
+                    missing.append(dp)
                 continue
             if not (row.valid or row.not_available):
-                invalid.append(dp)
+                if not direct_kpi:
+                    invalid.append(dp)
                 continue
             for found in row.findings or []:
                 if found["tier"] == WARNING and not row.not_available:
                     warns.append((dp, Message(**found), row.justification))
                     if not row.justification:
                         unjustified.append(dp)
-        result.append(KpiReview(kpi, compute(kpi, values), prov.get(kpi.code), missing, invalid,
-                                warns, unjustified, files.get(kpi.code, []), shown))
+        results = []
+        for item in kpi.items:
+            point = cat.result_point(item.id)
+            row = rows.get(point.id)
+            if not _has_direct(row):
+                if row is not None and row.raw_text.strip():
+                    invalid.append(point)  # typed as a result but refused by a check
+                continue
+            results.append((point, row))
+            for found in row.findings or []:
+                if found["tier"] == WARNING and not row.not_available:
+                    warns.append((point, Message(**found), row.justification))
+                    if not row.justification:
+                        unjustified.append(point)
+        counted = counted_results(kpi, values)
+        result.append(KpiReview(
+            kpi, {item_id: c[0] for item_id, c in counted.items()}, prov.get(kpi.code),
+            missing, invalid, warns, unjustified, files.get(kpi.code, []), shown,
+            direct=frozenset(item_id for item_id, c in counted.items() if c[1]),
+            raw={item_id: c[2] for item_id, c in counted.items()}, results=results))
     return result
 
 
