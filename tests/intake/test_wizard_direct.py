@@ -1,0 +1,61 @@
+"""The wizard's "I have the figure already": a result reported directly, then raw inputs."""
+
+from __future__ import annotations
+
+from scoring.jobs import score_category
+from intake.services import values as value_service
+from intake.services import wizard as wizard_service
+from intake.services.scoring import current_payload
+from tests.intake.test_wizard import ICT, city, open_workspace, post_step, stored  # noqa: F401
+
+ITEM = "EC: ICT: ICT: 1C"
+TICK = "kpi_ec_ict_ict_1c__direct"
+FIELD = "res_EC_ICT_ICT_1C"
+
+
+def step_of(code: str) -> int:
+    return next(s.index for s in wizard_service.steps(ICT) if s.kpis and s.kpis[0].code == code)
+
+
+def test_a_result_reported_directly_counts_and_the_page_says_so(client, city):
+    open_workspace(client, city)
+    index = step_of(ITEM)
+    saved = post_step(client, ICT, index, {TICK: "y", FIELD: "92.4",
+                                           "kpi_ec_ict_ict_1c__source": "INS 2023"},
+                      action="save")
+    assert saved.status_code == 302, saved.text
+    row = stored(city, "result:" + ITEM)
+    assert row.number == 92.4 and row.valid
+    page = client.get(f"/w/c/{ICT}/{index}").text
+    assert 'name="kpi_ec_ict_ict_1c__direct" value="y" checked' in page
+    assert "reported directly" in page and "92.4" in page
+    # Raw inputs given as well: the reported result still counts, and the page says so.
+    value_service.set_city_values(city.id, {"hh_internet": 30_000, "hh_total": 40_000},
+                                  actor="city")
+    page = client.get(f"/w/c/{ICT}/{index}").text
+    assert "The result you reported counts" in page and "75" in page
+    review = next(r for r in wizard_service.review(city.id, ICT) if r.kpi.code == ITEM)
+    assert review.computed[ITEM] == 92.4 and review.raw[ITEM] == 75.0 and review.ready
+    result = score_category(current_payload(city.id, ICT))
+    item = next(i for i in result["items"] if i["id"] == ITEM)
+    assert item["value"] == 92.4 and item["reported_directly"] is True
+    assert item["computed_value"] == 75.0
+    # Unticked: the direct result is withdrawn and the raw inputs count again.
+    post_step(client, ICT, index, {FIELD: "92.4", "dp_hh_internet": "30000"}, action="save")
+    assert not stored(city, "result:" + ITEM).valid
+    result = score_category(current_payload(city.id, ICT))
+    item = next(i for i in result["items"] if i["id"] == ITEM)
+    assert item["value"] == 75.0 and item["reported_directly"] is False
+
+
+def test_a_direct_result_meets_the_same_checks_as_any_figure(client, city):
+    open_workspace(client, city)
+    index = step_of(ITEM)
+    refused = post_step(client, ICT, index, {TICK: "y", FIELD: "140"})
+    assert refused.status_code == 422
+    assert "above 100" in refused.text
+    assert not stored(city, "result:" + ITEM).valid
+    words = post_step(client, ICT, index, {TICK: "y", FIELD: "95 percent"})
+    assert words.status_code == 422 and "is not a number" in words.text.replace("&#34;", '"')
+    # The draft is kept exactly as typed.
+    assert stored(city, "result:" + ITEM).raw_text == "95 percent"
