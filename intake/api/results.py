@@ -55,6 +55,13 @@ class ResultSchema(Schema):
         "description": "Warnings the value was stored with (after a write only)."})
 
 
+class CompleteRequestSchema(Schema):
+    """Nothing to send: the body may be empty or `{}`."""
+
+    class Meta:
+        unknown = RAISE
+
+
 class CategoryCompleteSchema(Schema):
     city_id = fields.Integer(dump_only=True)
     category_id = fields.String(dump_only=True)
@@ -73,6 +80,7 @@ def _item_or_404(item_id: str):
 @token_required()
 @bp.etag
 @bp.response(200, ResultSchema)
+@bp.alt_response(404, response="NOT_FOUND")
 def show_result(city_id: int, item_id: str):
     """One scored item's result; its ETag is what a write sends back in If-Match"""
     city = city_or_abort(city_id)
@@ -87,6 +95,7 @@ def show_result(city_id: int, item_id: str):
 @bp.etag
 @bp.arguments(ResultSchema)
 @bp.response(200, ResultSchema)
+@bp.alt_response(404, response="NOT_FOUND")
 def write_result(payload: dict, city_id: int, item_id: str):
     """Report a result directly (If-Match: the ETag read last)
 
@@ -125,8 +134,11 @@ def write_result(payload: dict, city_id: int, item_id: str):
 
 @bp.post(f"/cities/{CITY_ID}/categories/<category_id>/complete", tags=TAGS)
 @token_required()
+@bp.arguments(CompleteRequestSchema, required=False)
 @bp.response(200, CategoryCompleteSchema)
-def complete_category(city_id: int, category_id: str):
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def complete_category(_payload: dict, city_id: int, category_id: str):
     """Mark a category complete and queue its scoring, as the wizard's button does
 
     422 lists the KPIs still open (a figure missing, not valid, or a warning unexplained).
@@ -154,7 +166,7 @@ def complete_category(city_id: int, category_id: str):
 def _open_reasons(kpi_review) -> list[str]:
     reasons = [str(_l("Missing: %(label)s", label=dp.label.get("en")))
                for dp in kpi_review.missing]
-    reasons += [str(_l("Not valid: %(label)s", label=dp.label.get("en")))
+    reasons += [str(_l("Needs correcting: %(label)s", label=dp.label.get("en")))
                 for dp in kpi_review.invalid]
     reasons += [str(_l("A warning needs a justification: %(label)s", label=dp.label.get("en")))
                 for dp in kpi_review.unjustified]

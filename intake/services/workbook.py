@@ -56,6 +56,10 @@ def _layout() -> list[tuple[str, Any, Any]]:
                 continue
             seen.add(dp.id)
             rows.append((kpi.dimension, kpi, dp))
+        # Then the KPI's results, for a city that has them published ("result:<item id>"):
+        # filled in, they count over the figures above, and meet the same checks.
+        for item in kpi.items:
+            rows.append((kpi.dimension, kpi, cat.result_point(item.id)))
     return rows
 
 

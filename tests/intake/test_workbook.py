@@ -199,3 +199,24 @@ def test_previous_year_values_feed_the_large_change_warning(app, city):
     assert checked.unjustified == {"wifi_hotspots"}
     rows = rows_of(load_workbook(io.BytesIO(export_xlsx(city.id))))
     assert rows["wifi_hotspots"][2]["previous_year_value"] == 100
+
+
+def test_results_reported_directly_round_trip_with_the_same_checks(app, city):
+    from intake.services.scoring import current_payload
+    from scoring.jobs import score_category
+
+    data = export_xlsx(city.id)
+    rows = rows_of(load_workbook(io.BytesIO(data)))
+    assert "result:EC: ICT: ICT: 1C" in rows and "result:EC: ICT: ICT: 4C#cov_3g" in rows
+    plan = plan_import(city.id, edit(data, {"result:EC: ICT: ICT: 1C": 140,
+                                            "result:EC: ICT: ICT: 4C#cov_3g": "95 %"}))
+    found = {c.data_point.id: [m.id for m in c.errors] for c in plan.problems}
+    assert found["result:EC: ICT: ICT: 1C"] == ["percent_over_100"]
+    assert "result:EC: ICT: ICT: 4C#cov_3g" not in found  # "95 %" in a percent field is 95
+    apply_import(city.id, edit(data, {"result:EC: ICT: ICT: 1C": 92.4}), actor="import")
+    assert get_city_values(city.id)["result:EC: ICT: ICT: 1C"] == 92.4
+    result = score_category(current_payload(city.id, "ec-ict-infrastructure"))
+    item = next(i for i in result["items"] if i["id"] == "EC: ICT: ICT: 1C")
+    assert (item["value"], item["reported_directly"], item["computed_value"]) == (92.4, True, 60)
+    exported = rows_of(load_workbook(io.BytesIO(export_xlsx(city.id))))
+    assert exported["result:EC: ICT: ICT: 1C"][2]["value"] == 92.4
