@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from scoring.jobs import score_category
+import pytest
+
 from intake.services import values as value_service
 from intake.services import wizard as wizard_service
+from intake.services.cities import create_city
 from intake.services.scoring import current_payload
-from tests.intake.test_wizard import ICT, city, open_workspace, post_step, stored  # noqa: F401
+from scoring.jobs import score_category
+from tests.intake.test_wizard import ICT, open_workspace, post_step, stored
 
 ITEM = "EC: ICT: ICT: 1C"
 TICK = "kpi_ec_ict_ict_1c__direct"
 FIELD = "res_EC_ICT_ICT_1C"
+
+
+@pytest.fixture
+def city(app):
+    return create_city(name="Stepford", population=50_000, focal_point_email="fp@example.org")
 
 
 def step_of(code: str) -> int:
