@@ -30,6 +30,9 @@ class ItemRow:
     band: int | None
     status: str
     quality: str | None
+    # The city gave the result itself; `computed_value` is what its raw inputs give.
+    reported_directly: bool = False
+    computed_value: float | bool | None = None
 
 
 @dataclass
@@ -156,6 +159,8 @@ def build_snapshot(city: City, language: str, rtl: bool) -> Snapshot:
                         band=found.get("band"),
                         status=found.get("status", NOT_REPORTED),
                         quality=quality.get(kpi.code),
+                        reported_directly=bool(found.get("reported_directly")),
+                        computed_value=found.get("computed_value"),
                     )
                     view.items.append(row)
                     all_items.append({"status": row.status, "band": row.band,
