@@ -270,17 +270,24 @@ def _check_value(dp, value) -> None:
 
 def set_city_values(city_id: int, values: dict[str, float | bool | None], *, actor: str,
                     reason: str | None = None,
-                    provenance: dict[str, dict] | None = None) -> list[str]:
+                    provenance: dict[str, dict] | None = None,
+                    warnings: Mapping[str, tuple[list[dict], str | None]] | None = None
+                    ) -> list[str]:
     """Bulk write parsed values (None = not available); returns the changed category ids.
 
-    `provenance` is keyed by KPI code (or by data point id, applied to the KPIs using it).
+    `provenance` is keyed by KPI code (or by data point id, applied to the KPIs using it);
+    `warnings` by data point id: (the warnings as dicts, their justification), kept with the
+    value for the review pages as the wizard keeps them.
     """
     cat = catalog()
     entries = []
+    warnings = warnings or {}
     for dp_id, value in values.items():
         dp = cat.data_point(dp_id)  # raises KeyError for an unknown id
         _check_value(dp, value)
-        entries.append(Entry(dp_id, format_plain(value), value, not_available=value is None))
+        found, why = warnings.get(dp_id, (None, None))
+        entries.append(Entry(dp_id, format_plain(value), value, not_available=value is None,
+                             findings=found or None, justification=why))
     changed_ids = store_entries(city_id, entries, actor=actor, reason=reason)
     if provenance:
         kpi_codes = {k.code for k in cat.kpis}

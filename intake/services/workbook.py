@@ -18,7 +18,7 @@ from openpyxl.styles import Font
 
 from forms.builder import QUALITY_TIER_IDS
 from forms.fields import format_plain, parse_boolean, parse_value, parse_year
-from forms.rules import ERROR, Message, check_value, message
+from forms.rules import ERROR, WARNING, Message, check_value, message
 from intake.extensions import db
 from intake.models import City
 from intake.models.submission import COMPLETE
@@ -178,6 +178,9 @@ class Change:
     entry: Entry | None = None
     errors: list[Message] = field(default_factory=list)
     skipped_reason: Any = None
+    # Taken, but worth a word (outside the usual range …): kept with the value, and the
+    # review asks for an explanation before the category can be completed, as the wizard.
+    warnings: list[Message] = field(default_factory=list)
 
 
 @dataclass
@@ -280,21 +283,26 @@ def plan_import(city_id: int, data: bytes, *, locale: str = "en") -> ImportPlan:
                 parsed = parse_value(dp.type, text, locale)
                 parsed_value = parsed.value
                 errors = [parsed.error] if parsed.error else []
+            warnings: list[Message] = []
             if not errors and parsed_value is not None:
-                errors = [m for m in check_value(dp, parsed_value, context)
-                          if m.tier == ERROR]
+                found = check_value(dp, parsed_value, context)
+                errors = [m for m in found if m.tier == ERROR]
+                warnings = [m for m in found if m.tier == WARNING]
             new_text = text
             if errors:
                 plan.problems.append(Change(sheet, number, dp, kpi_code, old_text, new_text,
                                             errors=errors))
                 continue
-            entry = Entry(dp_id, text, parsed_value)
+            entry = Entry(dp_id, text, parsed_value,
+                          findings=[m.as_dict() for m in warnings] or None,
+                          justification=row.justification if row is not None else None)
         if new_text == old_text:
             plan.unchanged += 1
             continue
         locked = [c for c in value_service.categories_using([dp_id])
                   if states.get(c) is not None and states[c].status == COMPLETE]
-        change = Change(sheet, number, dp, kpi_code, old_text, new_text, entry)
+        change = Change(sheet, number, dp, kpi_code, old_text, new_text, entry,
+                        warnings=[Message(**f) for f in (entry.findings or [])])
         if locked:
             change.skipped_reason = _l("Its category is marked complete: reopen it first")
             plan.problems.append(change)

@@ -81,8 +81,12 @@ def test_export_has_sheets_per_dimension_units_provenance_and_no_formulas(city):
         assert all(b"<f>" not in archive.read(n) for n in sheets)
     from forms.catalog import load_catalog
 
-    every = {dp.id for kpi in load_catalog().kpis for dp in kpi.data_points}
-    assert set(rows) == every  # one row per data point
+    catalog = load_catalog()
+    every = {dp.id for kpi in catalog.kpis for dp in kpi.data_points}
+    results = {item.result_key for item in catalog.scored_items()}
+    assert len(results) == 112
+    # One row per data point, and one per scored item for a result reported directly.
+    assert set(rows) == every | results
 
 
 def test_csv_and_json_exports(city):
