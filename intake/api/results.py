@@ -85,7 +85,8 @@ def show_result(city_id: int, item_id: str):
     """One scored item's result; its ETag is what a write sends back in If-Match"""
     city = city_or_abort(city_id)
     data = result_service.result_data(city.id, _item_or_404(item_id).id)
-    # Computed exactly as a write checks it (the response's own dump renders null apart).
+    # Set explicitly, from the data a write checks: flask-smorest keeps the ETag on the app
+    # context, so one set by an earlier write in the same context is never answered here.
     bp.set_etag(data, ResultSchema)
     return data
 
