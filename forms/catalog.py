@@ -100,6 +100,7 @@ class DataPoint:
     typical_range: tuple[float, float] | None
     part_of: str | None
     unit_key: str = ""
+    fte: bool = False  # a staff count in full-time equivalents: decimals allowed
 
 
 @dataclass(frozen=True)
@@ -466,6 +467,9 @@ class _Builder:
         points = {}
         for pid, p in raw_points.items():
             who = f"data point {pid!r}"
+            if p["fte"] and p["type"] != "count":
+                self.fail(f"{who}: field 'fte': only a count is counted in full-time "
+                          f"equivalents")
             if p["part_of"] is not None:
                 total = raw_points.get(p["part_of"])
                 if total is None:
@@ -485,7 +489,7 @@ class _Builder:
                 type=p["type"], unit=self.unit(p["unit"], who), minimum=p["minimum"],
                 maximum=p["maximum"], shared=p["shared"],
                 typical_range=(float(rng[0]), float(rng[1])) if rng else None,
-                part_of=p["part_of"], unit_key=p["unit"])
+                part_of=p["part_of"], unit_key=p["unit"], fte=p["fte"])
         return points
 
     def _targets(self) -> dict[str, Target]:
@@ -589,6 +593,7 @@ def _data_point_dict(point: DataPoint, lang: str) -> dict:
     return {"id": point.id, "label": point.label.get(lang), "help": point.help.get(lang),
             "type": point.type, "unit": point.unit.get(lang), "minimum": point.minimum,
             "maximum": point.maximum, "shared": point.shared, "part_of": point.part_of,
+            "fte": point.fte,
             "typical_range": list(point.typical_range) if point.typical_range else None}
 
 

@@ -97,6 +97,8 @@ class DataPointSchema(_Strict):
     shared = fields.Boolean(load_default=False)
     typical_range = fields.Raw(load_default=None, validate=_range_pair, allow_none=True)
     part_of = fields.String(load_default=None)
+    # Staff counted in full-time equivalents (the reports publish them so): decimals allowed.
+    fte = fields.Boolean(load_default=False)
 
     @validates_schema
     def _bounds(self, data, **kwargs):

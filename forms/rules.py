@@ -68,6 +68,13 @@ RULES: tuple[Rule, ...] = (
          N_("“%(text)s” could mean %(grouped)s or %(decimal)s. Choose which one you meant, "
             "or type it without a thousands separator.")),
     Rule("not_yes_no", ERROR, N_("Choose yes or no.")),
+    Rule("percent_in_count", ERROR,
+         N_("“%(text)s” is a percentage, but this field asks for a number (of persons, "
+            "households …), not a share. Type the number itself.")),
+    Rule("percent_in_count_total", ERROR,
+         N_("“%(text)s” is a percentage, but this field asks for a number, not a share. "
+            "%(percent)s %% of %(total_label)s (%(total)s) would be %(converted)s: use that "
+            "if it is what you meant, or type the number itself.")),
     Rule("not_a_year", ERROR, N_("Type a year with four digits, for example 2024.")),
     Rule("negative", ERROR,
          N_("This cannot be negative. Type the figure without a minus sign."),
@@ -155,7 +162,7 @@ def check_value(data_point: Any, value: float | bool | None, context: RuleContex
         return found
     if value < 0 and _applies("negative", dp_type):
         return [message("negative", dp_id)]
-    if dp_type == "count" and value != int(value):
+    if dp_type == "count" and value != int(value) and not getattr(data_point, "fte", False):
         found.append(message("not_whole", dp_id))
     if dp_type == "percent" and value > 100:
         found.append(message("percent_over_100", dp_id))

@@ -18,7 +18,7 @@ from forms.builder import (
     result_field_name,
     steps_for_category,
 )
-from forms.fields import format_plain, parse_value, parse_year
+from forms.fields import format_plain, parse_value, parse_year, read_count
 from forms.rules import (
     ERROR,
     WARNING,
@@ -292,7 +292,15 @@ def check_step(city_id: int, step: Step, submitted: StepInput, locale: str) -> C
         posted = submitted.values.get(dp.id, {})
         if posted.get("na"):
             continue
-        parsed = parse_value(dp.type, posted.get("text", ""), locale, posted.get("meant"))
+        if dp.type == "count":
+            # A share typed where a count is asked: offer it as a share of its known total.
+            total = context.values.get(dp.part_of) if dp.part_of else None
+            parsed = read_count(posted.get("text", ""), locale, posted.get("meant"),
+                                total=total if isinstance(total, int | float)
+                                and not isinstance(total, bool) else None,
+                                total_label=context.labels.get(dp.part_of or "", ""))
+        else:
+            parsed = parse_value(dp.type, posted.get("text", ""), locale, posted.get("meant"))
         if parsed.error is not None:
             error = parsed.error
             findings[dp.id] = [Message(error.id, error.tier, error.text, error.params, dp.id)]

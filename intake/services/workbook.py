@@ -17,7 +17,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from forms.builder import QUALITY_TIER_IDS
-from forms.fields import format_plain, parse_boolean, parse_value, parse_year
+from forms.fields import format_plain, parse_boolean, parse_value, parse_year, read_count
 from forms.rules import ERROR, WARNING, Message, check_value, message
 from intake.extensions import db
 from intake.models import City
@@ -279,6 +279,14 @@ def plan_import(city_id: int, data: bytes, *, locale: str = "en") -> ImportPlan:
             if isinstance(value_cell, int | float) and not isinstance(value_cell, bool):
                 parsed_value: Any = float(value_cell)
                 errors = [message("not_yes_no", dp_id)] if dp.type == "boolean" else []
+            elif dp.type == "count":
+                # As the wizard: a share typed as a count is refused, with its conversion.
+                total = context.values.get(dp.part_of) if dp.part_of else None
+                parsed = read_count(text, locale, total=total if isinstance(
+                    total, int | float) and not isinstance(total, bool) else None,
+                    total_label=context.labels.get(dp.part_of or "", ""))
+                parsed_value = parsed.value
+                errors = [parsed.error] if parsed.error else []
             else:
                 parsed = parse_value(dp.type, text, locale)
                 parsed_value = parsed.value

@@ -67,3 +67,33 @@ def test_a_direct_result_meets_the_same_checks_as_any_figure(client, city):
     assert words.status_code == 422 and "is not a number" in words.text.replace("&#34;", '"')
     # The draft is kept exactly as typed.
     assert stored(city, "result:" + ITEM).raw_text == "95 percent"
+
+
+def test_a_share_typed_as_a_count_is_explained_and_converted_on_request(client, city):
+    value_service.set_city_values(city.id, {"hh_total": 40_000}, actor="city")
+    open_workspace(client, city)
+    index = step_of(ITEM)
+    refused = post_step(client, ICT, index, {"dp_hh_internet": "95 %"})
+    assert refused.status_code == 422
+    page = refused.text
+    assert "is a percentage, but this field asks for a number" in page
+    assert 'name="dp_hh_internet__meant" value="percent"' in page and "38,000" in page
+    assert stored(city, "hh_internet").value is None  # never taken as 95 households
+    chosen = post_step(client, ICT, index, {"dp_hh_internet": "95 %",
+                                            "dp_hh_internet__meant": "percent"},
+                       action="save")
+    assert chosen.status_code == 302
+    row = stored(city, "hh_internet")
+    assert (row.value, row.raw_text, row.meant) == (38_000, "95 %", "percent")
+
+
+def test_staff_in_full_time_equivalents_are_taken_with_decimals(client, city):
+    open_workspace(client, city)
+    kpi = next(k for k in value_service.catalog().kpis
+               if any(dp.id == "police" for dp in k.data_points))
+    index = next(s.index for s in wizard_service.steps(kpi.category) if kpi in s.kpis)
+    page = client.get(f"/w/c/{kpi.category}/{index}").text
+    assert "In full-time equivalents" in page
+    saved = post_step(client, kpi.category, index, {"dp_police": "212.5"}, action="save")
+    assert saved.status_code == 302
+    assert stored(city, "police").value == 212.5
