@@ -251,7 +251,8 @@ def _number_field(data_point: Any, translate: Callable[[str], str], locale: str)
     return NumberTextField(translate(str(data_point.label)) if data_point.label else "",
                            dp_type=data_point.type, locale=locale,
                            render_kw={"inputmode": "decimal" if data_point.type != "count"
-                                      or getattr(data_point, "fte", False) else "numeric", "autocomplete": "off",
+                                      or getattr(data_point, "fte", False) else "numeric",
+                                      "autocomplete": "off",
                                       "maxlength": str(MAX_NUMBER_LENGTH)})
 
 
