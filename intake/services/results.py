@@ -87,7 +87,7 @@ def set_result(city_id: int, item_id: str, value: Any, *, actor: str,
                   findings=[m.as_dict() for m in findings] or None)
     changed = value_service.store_entries(city_id, [entry], actor=actor, reason=reason)
     categories = value_service.categories_using([point.id])
-    value_service.bump_versions(city_id, categories)
+    value_service.bump_versions(city_id, categories, [point.id])
     db.session.commit()
     if changed:
         for category_id in categories:

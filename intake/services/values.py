@@ -75,7 +75,7 @@ _CLAIM = (update(CategoryState)
           .where(CategoryState.city_id == bindparam("which_city"),
                  CategoryState.category_id == bindparam("which_category"),
                  CategoryState.version == bindparam("expected"),
-                 CategoryState.status == IN_PROGRESS)
+                 CategoryState.status.in_((IN_PROGRESS, NOT_STARTED)))
           .execution_options(synchronize_session=False))
 
 
@@ -247,14 +247,38 @@ def store_previous(city_id: int, previous: Mapping[str, float]) -> None:
         row.previous_value = value
 
 
-def bump_versions(city_id: int, category_ids: Iterable[str]) -> None:
-    """Make open copies of these categories stale (a file import changed them)."""
+def categories_with_own_figures(data_point_ids: Iterable[str]) -> set[str]:
+    """Categories for which these ids are figures of their own, not only shared inputs
+    (population, households …) that many categories read."""
+    cat = catalog()
+    own = []
+    for dp_id in data_point_ids:
+        try:
+            shared = cat.data_point(dp_id).shared
+        except KeyError:
+            shared = False  # a result reported directly belongs to its KPI's category
+        if not shared:
+            own.append(dp_id)
+    return set(categories_using(own))
+
+
+def bump_versions(city_id: int, category_ids: Iterable[str],
+                  changed_ids: Iterable[str] | None = None) -> None:
+    """Make open copies of these categories stale (a file import changed them).
+
+    A category not started whose only change is a shared input stays "not started": its
+    version still moves, so an open copy is stale, but it is not shown as in progress.
+    """
+    own = categories_with_own_figures(changed_ids) if changed_ids is not None else None
     for category_id in category_ids:
         state = category_state(city_id, category_id)
         if state is None:
+            status = IN_PROGRESS if own is None or category_id in own else NOT_STARTED
             db.session.add(CategoryState(city_id=city_id, category_id=category_id,
-                                         status=IN_PROGRESS, version=2))
+                                         status=status, version=2))
         else:
+            if state.status == NOT_STARTED and (own is None or category_id in own):
+                state.status = IN_PROGRESS
             state.version += 1
 
 
@@ -301,7 +325,7 @@ def set_city_values(city_id: int, values: dict[str, float | bool | None], *, act
                         by_kpi.setdefault(kpi.code, {}).update(data)
         store_provenance(city_id, by_kpi)
     changed_categories = categories_using(changed_ids)
-    bump_versions(city_id, changed_categories)
+    bump_versions(city_id, changed_categories, changed_ids)
     db.session.commit()
     for category_id in changed_categories:
         signals.category_data_changed.send(None, city_id=city_id, category_id=category_id)
@@ -350,7 +374,9 @@ def try_lock(city_id: int, category_id: str, expected_version: int, *,
                                      current_step=current_step or 0))
         db.session.flush()
         return 1
-    values = {"version": CategoryState.version + 1, "updated_at": utcnow()}
+    # A save in a category not started (its shared inputs given elsewhere) starts it.
+    values = {"version": CategoryState.version + 1, "updated_at": utcnow(),
+              "status": IN_PROGRESS}
     if current_step is not None:
         values["current_step"] = current_step
     result = db.session.execute(_CLAIM.values(**values), {

@@ -354,7 +354,7 @@ def apply_import(city_id: int, data: bytes, *, actor: str, locale: str = "en") -
     value_service.store_provenance(city_id, plan.provenance)
     value_service.store_previous(city_id, plan.previous)
     categories = value_service.categories_using({c.data_point.id for c in plan.changes})
-    value_service.bump_versions(city_id, categories)
+    value_service.bump_versions(city_id, categories, {c.data_point.id for c in plan.changes})
     db.session.commit()
     for category_id in value_service.categories_using(changed):
         signals.category_data_changed.send(None, city_id=city_id, category_id=category_id)

@@ -97,3 +97,19 @@ def test_staff_in_full_time_equivalents_are_taken_with_decimals(client, city):
     saved = post_step(client, kpi.category, index, {"dp_police": "212.5"}, action="save")
     assert saved.status_code == 302
     assert stored(city, "police").value == 212.5
+
+
+def test_shared_inputs_do_not_start_categories_without_figures_of_their_own(client, city):
+    value_service.set_city_values(city.id, {"pop": 50_000, "hh_total": 20_000}, actor="bot")
+    states = value_service.category_states(city.id)
+    assert states and all(s.status == "not_started" for s in states.values())
+    assert value_service.category_status(city.id, ICT) == "not_started"
+    # A figure of its own starts a category; the others stay not started.
+    value_service.set_city_values(city.id, {"hh_internet": 15_000}, actor="city")
+    assert value_service.category_status(city.id, ICT) == "in_progress"
+    assert value_service.category_status(city.id, "ec-water-sanitation") == "not_started"
+    # The wizard still saves in a category whose shared inputs came from elsewhere.
+    open_workspace(client, city)
+    saved = post_step(client, "ec-water-sanitation", 1, {}, action="save")
+    assert saved.status_code == 302
+    assert value_service.category_status(city.id, "ec-water-sanitation") == "in_progress"
