@@ -49,3 +49,27 @@ def test_exports_carry_the_direct_result_apart_from_the_inputs(city):
     rows = {row["data_point"]: row for row in json.loads(export_json(city.id))["values"]}
     assert rows["result:" + KPI]["value"] == 87.3
     assert rows["hh_internet"]["value"] == 41_000
+
+
+def test_sub_dimension_scores_and_partial_coverage_are_shown_everywhere(app, client, city):
+    from tests.intake.test_api_auth import bearer, staff_with_token
+
+    page = client.get(f"/snapshot/{workspace_token(city)}").text
+    table = page[page.index('id="sub-EC"'):]
+    table = table[:table.index("</table>")]
+    assert "ICT" in table and "Infrastructure" in table
+    # Only the ICT infrastructure category is complete: the Economy score says so.
+    assert "from 1 of 11 categories" in page
+    token = staff_with_token()[1]
+    body = client.get(f"/api/v1/cities/{city.id}/scores", headers=bearer(token)).get_json()
+    economy = next(d for d in body["dimensions"] if d["id"] == "EC")
+    assert (economy["categories_scored"], economy["categories_total"], economy["partial"]) \
+        == (1, 11, True)
+    ict = next(s for s in economy["sub_dimensions"] if s["id"] == "ICT")
+    assert ict["percent"] is not None and ict["partial"]
+    items = next(c for c in body["categories"] if c["category_id"] == ICT)["score"]["items"]
+    direct = next(i for i in items if i["id"] == KPI)
+    assert direct["reported_directly"] is True and direct["computed_value"] == 82.0
+    sign_in(client, "sec@example.org")  # the account the token belongs to
+    report = client.get(f"/staff/verify/{city.id}/report.html").text
+    assert "Sub-dimension: ICT" in report and "from 1 of 11 categories" in report
