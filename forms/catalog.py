@@ -20,6 +20,10 @@ from forms.catalog_schema import (
 )
 
 CATALOG_DIR = Path(__file__).resolve().parent / "catalogs"
+# The 2022 U4SSC KPIs Verification Manual, one public page per URL.
+MANUAL_PAGE = ("https://www.itu.int/en/publications/Documents/tsb/"
+               "2022-U4SSC-KPIs-Verification-Manual-A-guide-for-verifiers/files/basic-html/"
+               "page{page}.html")
 DEFAULT_CATALOG = CATALOG_DIR / "u4ssc-kpis.json"
 DEFAULT_BENCHMARKS = CATALOG_DIR / "benchmarks-provisional.json"
 
@@ -186,6 +190,12 @@ class KPI:
     items: tuple[ScoredItem, ...]
     target: Target | None
     formula_text: Localized
+    manual_pages: tuple[int, ...] = ()
+
+    @property
+    def manual_urls(self) -> tuple[str, ...]:
+        """The pages of the 2022 Verification Manual this KPI was checked against."""
+        return tuple(MANUAL_PAGE.format(page=page) for page in self.manual_pages)
 
     @property
     def is_multi_part(self) -> bool:
@@ -575,7 +585,8 @@ class _Builder:
             dimension=k["dimension"], sub_dimension=k["sub_dimension"], category=k["category"],
             level=k["level"], kind=k["kind"], unit=unit, sdgs=tuple(k["sdgs"]),
             formula=formula, data_points=tuple(points[p] for p in k["data_points"]),
-            items=tuple(items), target=target, formula_text=Localized(k["formula_text"]))
+            items=tuple(items), target=target, formula_text=Localized(k["formula_text"]),
+            manual_pages=tuple(k["manual_pages"]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -606,6 +617,7 @@ def catalog_as_dict(catalog: Catalog, lang: str = "en") -> dict:
             "sub_dimension": kpi.sub_dimension, "level": kpi.level, "kind": kpi.kind,
             "unit": kpi.unit.get(lang), "sdgs": list(kpi.sdgs),
             "formula": {"kind": kpi.formula.kind, "text": kpi.formula_text.get(lang)},
+            "manual_pages": list(kpi.manual_urls),
             "data_points": [_data_point_dict(p, lang) for p in kpi.data_points],
             "items": [{"id": item.id, "part": item.part, "label": item.label.get(lang),
                        "unit": item.unit.get(lang), "target": _target_dict(item.target)}

@@ -35,3 +35,22 @@ def test_with_the_total_known_the_share_is_offered_converted_and_taken_when_chos
     # A share above 100 % of the total is no share of it: nothing is offered.
     assert read_count("140 %", total=40_000).error.id == "percent_in_count"
     assert read_count("38 000", total=40_000).value == 38_000
+
+
+def test_kpis_checked_against_the_manual_cite_its_pages():
+    catalog = load_catalog()
+    cited = {kpi.code: kpi.manual_urls for kpi in catalog.kpis if kpi.manual_pages}
+    assert len(cited) >= 20
+    # The two corrected against the 2022 manual: CAIDI (p. 76) and a Sustainable KPI (p. 79).
+    assert cited["EC: I: ES: 2C"][0].endswith("/page76.html")
+    assert catalog.kpi("EC: I: ES: 2C").unit.get("en") == "minutes per interruption"
+    assert cited["EC: I: T: 2A"][0].endswith("/page79.html")
+    assert catalog.kpi("EC: I: T: 2A").kind == "sustainable"
+    assert all(url.startswith("https://www.itu.int/en/publications/Documents/tsb/2022-U4SSC-"
+                              "KPIs-Verification-Manual") for urls in cited.values()
+               for url in urls)
+    # The manual's types: 20 smart, 31 structural, 40 sustainable (the brochure's 20/32/39
+    # no longer adds up since EC: I: T: 2A is Sustainable).
+    kinds = [kpi.kind for kpi in catalog.kpis]
+    assert (kinds.count("smart"), kinds.count("structural"), kinds.count("sustainable")) == (
+        20, 31, 40)
