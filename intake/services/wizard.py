@@ -335,7 +335,7 @@ def check_step(city_id: int, step: Step, submitted: StepInput, locale: str) -> C
                              valid=na or (value is not None and not has_error),
                              meant=posted.get("meant"), justification=why or None,
                              findings=[m.as_dict() for m in found] or None))
-    _check_direct(step, submitted, context, locale, findings, entries, unjustified)
+    _check_direct(city_id, step, submitted, context, locale, findings, entries, unjustified)
     provenance: dict[str, dict] = {}
     provenance_findings: dict[str, list[Message]] = {}
     for kpi in step.kpis:
@@ -358,12 +358,14 @@ def check_step(city_id: int, step: Step, submitted: StepInput, locale: str) -> C
     return Checked(entries, findings, provenance, provenance_findings, unjustified)
 
 
-def _check_direct(step: Step, submitted: StepInput, context: RuleContext, locale: str,
-                  findings: dict[str, list[Message]], entries: list[Entry],
+def _check_direct(city_id: int, step: Step, submitted: StepInput, context: RuleContext,
+                  locale: str, findings: dict[str, list[Message]], entries: list[Entry],
                   unjustified: set[str]) -> None:
     """Results typed under "I have the figure already": parsed and checked like any figure
     (the same checks as the API and the import); unticked, a stored one is withdrawn."""
     cat = catalog()
+    stored = value_service.value_rows(
+        city_id, [item.result_key for kpi in step.kpis for item in kpi.items])
     for kpi in step.kpis:
         ticked = submitted.direct.get(kpi.code, False)
         for item in kpi.items:
@@ -372,8 +374,10 @@ def _check_direct(step: Step, submitted: StepInput, context: RuleContext, locale
             text = posted.get("text", "") if ticked else ""
             why = (posted.get("why") or "").strip()[:1000] if ticked else ""
             if not text.strip():
-                entries.append(Entry(point.id, text, None, valid=False))
-                continue
+                row = stored.get(point.id)
+                if row is not None and (row.raw_text or row.not_available):
+                    entries.append(Entry(point.id, text, None, valid=False))
+                continue  # nothing given, nothing kept: no row, no audit
             parsed = parse_value(point.type, text, locale)
             if parsed.error is not None:
                 error = parsed.error
