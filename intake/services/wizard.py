@@ -216,6 +216,14 @@ def step_formdata(city_id: int, step: Step) -> dict[str, str]:
     return data
 
 
+def assistant_figures(city_id: int, step: Step) -> dict[str, Any]:
+    """The step's figures as the intake assistant was given them (not changed since)."""
+    from intake.services.participation import ASSISTANT
+
+    rows = value_service.value_rows(city_id, [dp.id for dp in step.data_points])
+    return {dp_id: row for dp_id, row in rows.items() if row.updated_by == ASSISTANT}
+
+
 def stored_findings(city_id: int, step: Step) -> dict[str, list[Message]]:
     rows = value_service.value_rows(city_id, [dp.id for dp in step.data_points] + [
         item.result_key for kpi in step.kpis for item in kpi.items])

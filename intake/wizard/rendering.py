@@ -32,7 +32,7 @@ _OPEN, _SEP, _CLOSE = "\x1e", "\x1f", "\x1d"
 _SLOTS = frozenset({"city", "status", "notice", "conflict", "csrf", "version", "resume",
                     "class", "option", "input", "last_year", "messages", "na", "why",
                     "computed", "tier", "source", "year", "provenance", "files", "direct",
-                    "direct_note"})
+                    "direct_note", "origin"})
 _VALUE = "\x1c"  # stands for a value inside a widget's HTML while it is split
 _PARTS = "wizard/_step_parts.html"
 # Steps × languages actually visited; beyond this the least recently used is rebuilt.
@@ -211,7 +211,7 @@ def render_step_page(sk: Skeleton, step, formdata: Mapping, *, city_name: str, s
                      notice, conflict, labels: Callable[[], Mapping], version: int,
                      resume: str, findings: Mapping, provenance_findings: Mapping, unjustified,
                      computed: Mapping, files: Mapping, last_year: Mapping,
-                     lang: str = "en") -> StepPage:
+                     lang: str = "en", origins: Mapping | None = None) -> StepPage:
     """Fill a skeleton's slots for this visit."""
     widgets = sk.widgets
     macros: dict[str, Callable] = {}
@@ -245,6 +245,8 @@ def render_step_page(sk: Skeleton, step, formdata: Mapping, *, city_name: str, s
         else:
             values[("input", dp.id)] = widgets.value[dp.id][has_error](
                 _text_value(formdata, name))
+        origin = (origins or {}).get(dp.id)
+        values[("origin", dp.id)] = macro("origin")(origin) if origin else ""
         last = last_year.get(dp.id)
         values[("last_year", dp.id)] = "" if last is None else macro("last_year")(last)
         flagged = dp.id in unjustified

@@ -191,7 +191,8 @@ def _render_step(step, formdata: MultiDict, *, findings=None, provenance_finding
         findings=findings or {}, provenance_findings=provenance_findings or {},
         unjustified=set(unjustified), computed=wizard_service.counted_for_step(city.id, step),
         files=evidence_service.evidence_for(city.id, [kpi.code for kpi in step.kpis]),
-        last_year=previous_year_values(city.id), lang=lang)
+        last_year=previous_year_values(city.id), lang=lang,
+        origins=wizard_service.assistant_figures(city.id, step))
     return render_template("wizard/step.html", page=page), status
 
 

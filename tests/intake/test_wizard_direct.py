@@ -113,3 +113,26 @@ def test_shared_inputs_do_not_start_categories_without_figures_of_their_own(clie
     saved = post_step(client, "ec-water-sanitation", 1, {}, action="save")
     assert saved.status_code == 302
     assert value_service.category_status(city.id, "ec-water-sanitation") == "in_progress"
+
+
+def test_the_population_given_to_the_assistant_is_in_the_workspace_as_its_own(app, client):
+    from intake.models import City
+    from intake.services.participation import confirm_participation
+    from tests.intake.test_participation import answers
+
+    result = confirm_participation(answers(population=66_670), locale="en")
+    city = db_get(City, result.city_id)
+    assert value_service.get_city_values(city.id)["pop"] == 66_670
+    # Not asked again: shown filled, as the assistant's, and no category is started by it.
+    assert all(s.status == "not_started" for s in value_service.category_states(city.id)
+               .values())
+    open_workspace(client, city)
+    page = client.get(f"/w/c/{ICT}/0").text
+    assert 'name="dp_pop"' in page and 'value="66670"' in page
+    assert "Given to the assistant when your city signed up" in page
+
+
+def db_get(model, ident):
+    from intake.extensions import db
+
+    return db.session.get(model, ident)
