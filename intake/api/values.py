@@ -154,7 +154,13 @@ def value_findings(city_id: int, dp, value) -> tuple[list[str], list]:
     from intake.services.wizard import rule_context
     from intake.wizard.helpers import render_message
 
-    found = check_value(dp, value, rule_context(city_id, "en"))
+    context = rule_context(city_id, "en")
+    found = check_value(dp, value, context)
+    if not any(item.tier == ERROR for item in found):
+        from intake.services.wizard import across_findings
+
+        found += across_findings([dp.id], {**context.values, dp.id: value},
+                                 context.labels).get(dp.id, [])
     return ([render_message(item) for item in found if item.tier == ERROR],
             [item for item in found if item.tier == WARNING])
 

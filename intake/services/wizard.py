@@ -24,7 +24,7 @@ from forms.rules import (
     WARNING,
     Message,
     RuleContext,
-    check_parts_sum,
+    check_across,
     check_value,
     evaluate,
     message,
@@ -255,6 +255,20 @@ def rule_context(city_id: int, locale: str) -> RuleContext:
     )
 
 
+def across_findings(data_point_ids, values: Mapping[str, Any], labels: Mapping[str, str]
+                    ) -> dict[str, list[Message]]:
+    """The checks across values (parts within their whole, shares summing to 100, tiers in
+    order) for the KPIs using these data points: the same as a wizard step runs."""
+    wanted = set(data_point_ids)
+    found: dict[str, list[Message]] = {}
+    for kpi in catalog().kpis:
+        if any(dp.id in wanted for dp in kpi.data_points):
+            for dp_id, messages in check_across(kpi.formula.params, values, labels).items():
+                if dp_id in wanted:
+                    found.setdefault(dp_id, []).extend(messages)
+    return found
+
+
 def data_point_labels(locale: str) -> dict[str, str]:
     return dict(_labels(catalog(), locale))
 
@@ -317,11 +331,10 @@ def check_step(city_id: int, step: Step, submitted: StepInput, locale: str) -> C
     for dp_id, found in evaluate(step.data_points, parsed_values, context).items():
         findings.setdefault(dp_id, []).extend(found)
     for kpi in step.kpis:
-        limit = kpi.formula.params.get("sum_max")
-        if limit is not None and not any(m.tier == ERROR for dp in kpi.data_points
-                                         for m in findings.get(dp.id, [])):
-            parts = kpi.formula.params.get("parts", ())
-            for dp_id, found in check_parts_sum(parts, parsed_values, float(limit)).items():
+        if not any(m.tier == ERROR for dp in kpi.data_points
+                   for m in findings.get(dp.id, [])):
+            for dp_id, found in check_across(kpi.formula.params, parsed_values,
+                                             context.labels).items():
                 findings.setdefault(dp_id, []).extend(found)
     entries: list[Entry] = []
     unjustified: set[str] = set()

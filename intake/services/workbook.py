@@ -316,7 +316,29 @@ def plan_import(city_id: int, data: bytes, *, locale: str = "en") -> ImportPlan:
             plan.problems.append(change)
             continue
         plan.changes.append(change)
+    _check_across(plan, context)
     return plan
+
+
+def _check_across(plan: ImportPlan, context) -> None:
+    """The checks across values, on the figures as they would be after the import."""
+    from intake.services.wizard import across_findings
+
+    planned = {c.data_point.id: c.entry.value for c in plan.changes
+               if c.entry is not None and not c.entry.not_available}
+    found = across_findings(planned, {**context.values, **planned}, context.labels)
+    for change in list(plan.changes):
+        messages = found.get(change.data_point.id, [])
+        errors = [m for m in messages if m.tier == ERROR]
+        if errors:
+            plan.changes.remove(change)
+            change.errors = errors
+            plan.problems.append(change)
+            continue
+        warnings = [m for m in messages if m.tier == WARNING]
+        if warnings:
+            change.warnings = [*change.warnings, *warnings]
+            change.entry.findings = [m.as_dict() for m in change.warnings]
 
 
 def _context_for(city_id: int):

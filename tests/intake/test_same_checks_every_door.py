@@ -115,3 +115,58 @@ def test_the_same_findings_through_every_door(client):
     assert any("larger than its total" in m for m in wizard["hh_internet"])
     assert any("outside the range" in m for m in wizard["result:EC: P: IN: 1C"])
     assert wizard == api == imported
+
+
+SHARES = {"ms_private": 40, "ms_public": 30, "ms_walk": 10, "ms_cycle": 5, "ms_para": 5}
+TIERS = {"wwt_primary": 80, "wwt_secondary": 90, "wwt_tertiary": 20}
+
+
+def test_checks_across_values_are_the_same_in_the_wizard_the_import_and_the_api(client):
+    # Wizard: the whole KPI on one step.
+    city = new_city("Across by the wizard")
+    open_workspace(client, city)
+    catalog = value_service.catalog()
+    for dp_ids in (SHARES, TIERS):
+        kpi = next(k for k in catalog.kpis if any(d.id in dp_ids for d in k.data_points))
+        step = next(s for s in wizard_service.steps(kpi.category) if kpi in s.kpis)
+        post_step(client, kpi.category, step.index,
+                  {field_name(dp): str(v) for dp, v in dp_ids.items()}, action="save")
+    db.session.expire_all()
+    rows = db.session.execute(select(DataValue).where(
+        DataValue.city_id == city.id,
+        DataValue.data_point_id.in_([*SHARES, *TIERS]))).scalars()
+    wizard = {row.data_point_id: _messages(row.findings) for row in rows if row.findings}
+    assert set(wizard) == set(SHARES) | {"wwt_secondary"}
+    assert any("add up to 90" in m for m in wizard["ms_walk"])
+    assert any("more than the 80" in m for m in wizard["wwt_secondary"])
+    # Import: the same rows in the workbook.
+    other = new_city("Across by the import")
+    book = load_workbook(io.BytesIO(export_xlsx(other.id)))
+    for ws in book.worksheets:
+        header = [c.value for c in ws[1]]
+        for cells in ws.iter_rows(min_row=2):
+            key = cells[header.index("data_point")].value
+            if key in SHARES or key in TIERS:
+                cells[header.index("value")].value = {**SHARES, **TIERS}[key]
+    out = io.BytesIO()
+    book.save(out)
+    plan = plan_import(other.id, out.getvalue())
+    imported = {c.data_point.id: _messages(c.warnings) for c in plan.changes if c.warnings}
+    assert imported == wizard
+    # API: one value at a time, checked against the ones stored: the last share and the
+    # tier out of order get the same warning, and need a reason.
+    third = new_city("Across by the API")
+    value_service.set_city_values(third.id, {k: v for k, v in SHARES.items()
+                                             if k != "ms_para"}, actor="seed")
+    value_service.set_city_values(third.id, {"wwt_primary": 80}, actor="seed")
+    token = staff_with_token()[1]
+    for dp_id, value in (("ms_para", 5), ("wwt_secondary", 90)):
+        url = f"/api/v1/cities/{third.id}/values/{dp_id}"
+        etag = client.get(url, headers=bearer(token)).headers["ETag"]
+        refused = client.put(url, headers={**bearer(token), "If-Match": etag},
+                             json={"value": value})
+        assert refused.status_code == 422
+        assert set(wizard[dp_id]) <= set(refused.get_json()["errors"]["value"])
+        saved = client.put(url, headers={**bearer(token), "If-Match": etag},
+                           json={"value": value, "reason": "As published"})
+        assert saved.status_code == 200 and saved.get_json()["warnings"] == wizard[dp_id]
