@@ -109,7 +109,13 @@ def _part_value(formula: Mapping, values: Mapping, part: str) -> Value:
     if part not in params["parts"]:
         return None
     if kind == "parts_percent":
-        return _ratio(values, part, params["total"], 100.0)
+        share = _ratio(values, part, params["total"], 100.0)
+        by_area = params.get("by_area") or {}
+        alternative = (by_area.get("parts") or {}).get(part)
+        if share is None and alternative and number(values.get(part)) is None:
+            # Where the methodology allows it (wireless coverage), the share of the area.
+            share = _ratio(values, alternative, by_area["total"], 100.0)
+        return share
     if kind == "parts_direct":
         return number(values.get(part))
     return yes_no(values.get(part))  # yes_no_parts
@@ -196,6 +202,11 @@ def _inputs_of(formula: Mapping) -> list[str]:
     for name in ("numerator", "denominator", "value", "total", "used"):
         if isinstance(params.get(name), str):
             out.append(params[name])
+    by_area = params.get("by_area")
+    if isinstance(by_area, Mapping):
+        out.extend(p for p in (by_area.get("parts") or {}).values() if isinstance(p, str))
+        if isinstance(by_area.get("total"), str):
+            out.append(by_area["total"])
     return out
 
 

@@ -81,10 +81,37 @@ def reported_directly(kpi: Any, rows: dict) -> bool:
     return all(_has_direct(rows.get(item.result_key)) for item in kpi.items)
 
 
+def _given(row: Any) -> bool:
+    return row is not None and row.valid and not row.not_available and row.value is not None
+
+
+def not_needed(kpi: Any, rows: dict) -> set[str]:
+    """Inputs a KPI can do without: coverage by area where it is given by inhabitants (or
+    the other way round), as the methodology allows either."""
+    by_area = kpi.formula.params.get("by_area") if kpi.formula.kind == "parts_percent" else None
+    if not by_area:
+        return set()
+    pairs = dict(by_area.get("parts") or {})
+    skip: set[str] = set()
+    for part, alternative in pairs.items():
+        if _given(rows.get(part)):
+            skip.add(alternative)
+        elif _given(rows.get(alternative)):
+            skip.add(part)
+    if set(pairs.values()) <= skip:
+        skip.add(by_area["total"])
+    if set(pairs) <= skip:
+        skip.add(kpi.formula.params["total"])
+    return skip
+
+
 def _answered(kpi: Any, rows: dict) -> bool:
     if reported_directly(kpi, rows):
         return True
+    optional = not_needed(kpi, rows)
     for dp in kpi.data_points:
+        if dp.id in optional:
+            continue
         row = rows.get(dp.id)
         if row is None or not (row.not_available or row.valid):
             return False
@@ -536,11 +563,14 @@ def review(city_id: int, category_id: str) -> list[KpiReview]:
     for kpi in kpis:
         missing, invalid, warns, unjustified, shown = [], [], [], [], []
         direct_kpi = reported_directly(kpi, rows)
+        optional = not_needed(kpi, rows)
         for dp in kpi.data_points:
             row = rows.get(dp.id)
             shown.append((dp, row))
             if row is None or (not row.raw_text.strip() and not row.not_available):
-                if not direct_kpi:  # the reported result counts: raw inputs are optional
+                # A reported result counts, and an alternative input (coverage by area or
+                # by inhabitants) stands in: then this input is optional.
+                if not direct_kpi and dp.id not in optional:
                     missing.append(dp)
                 continue
             if not (row.valid or row.not_available):

@@ -136,3 +136,26 @@ def db_get(model, ident):
     from intake.extensions import db
 
     return db.session.get(model, ident)
+
+
+def test_wireless_coverage_by_area_where_it_is_not_known_by_inhabitants(client, city):
+    from intake.services.scoring import current_payload
+
+    value_service.set_city_values(city.id, {
+        "pop": 50_000, "hh_total": 20_000, "hh_internet": 15_000, "fbb_subs": 9_000,
+        "wbb_subs": 61_000, "wifi_hotspots": 42, "city_area": 120,
+        # 3G known by inhabitants, 4G only by area.
+        "cov_3g": 49_000, "cov_4g_area": 90}, actor="city")
+    review = next(r for r in wizard_service.review(city.id, ICT)
+                  if r.kpi.code == "EC: ICT: ICT: 4C")
+    assert review.ready, [dp.id for dp in review.missing]
+    result = score_category(current_payload(city.id, ICT))
+    values = {i["id"]: i["value"] for i in result["items"]}
+    assert values["EC: ICT: ICT: 4C#cov_3g"] == 98.0
+    assert values["EC: ICT: ICT: 4C#cov_4g"] == 75.0
+    # The area step shows both ways, each explained.
+    open_workspace(client, city)
+    step = next(s for s in wizard_service.steps(ICT) if s.kpis and
+                s.kpis[0].code == "EC: ICT: ICT: 4C")
+    page = client.get(f"/w/c/{ICT}/{step.index}").text
+    assert 'name="dp_cov_4g_area"' in page and "Only if coverage is known by area" in page
