@@ -67,6 +67,11 @@ def field_name(data_point_id: str) -> str:
     return "dp_" + re.sub(r"\W+", "_", data_point_id)
 
 
+def result_field_name(item_id: str) -> str:
+    """The form field of a scored item's directly reported result."""
+    return "res_" + re.sub(r"\W+", "_", item_id)
+
+
 def kpi_field_prefix(kpi_code: str) -> str:
     return "kpi_" + re.sub(r"\W+", "_", kpi_code).strip("_").lower()
 

@@ -20,6 +20,10 @@ from forms.catalog_schema import (
 )
 
 CATALOG_DIR = Path(__file__).resolve().parent / "catalogs"
+# The 2022 U4SSC KPIs Verification Manual, one public page per URL.
+MANUAL_PAGE = ("https://www.itu.int/en/publications/Documents/tsb/"
+               "2022-U4SSC-KPIs-Verification-Manual-A-guide-for-verifiers/files/basic-html/"
+               "page{page}.html")
 DEFAULT_CATALOG = CATALOG_DIR / "u4ssc-kpis.json"
 DEFAULT_BENCHMARKS = CATALOG_DIR / "benchmarks-provisional.json"
 
@@ -100,6 +104,7 @@ class DataPoint:
     typical_range: tuple[float, float] | None
     part_of: str | None
     unit_key: str = ""
+    fte: bool = False  # a staff count in full-time equivalents: decimals allowed
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,21 @@ class ScoredItem:
     unit: Localized
     target: Target | None
     typical_range: tuple[float, float] | None = None
+    # What a directly reported result is: "boolean" (yes/no), "percent" (0-100) or "number".
+    value_type: str = "number"
+
+    @property
+    def result_key(self) -> str:
+        """Where a directly reported result of this item is kept among the city's values."""
+        from scoring.kpis import result_key
+
+        return result_key(self.id)
+
+
+def _value_type(kind: str, unit_key: str) -> str:
+    if kind in ("yes_no", "yes_no_parts"):
+        return "boolean"
+    return "percent" if unit_key.startswith("percent") else "number"
 
 
 @dataclass(frozen=True)
@@ -170,6 +190,12 @@ class KPI:
     items: tuple[ScoredItem, ...]
     target: Target | None
     formula_text: Localized
+    manual_pages: tuple[int, ...] = ()
+
+    @property
+    def manual_urls(self) -> tuple[str, ...]:
+        """The pages of the 2022 Verification Manual this KPI was checked against."""
+        return tuple(MANUAL_PAGE.format(page=page) for page in self.manual_pages)
 
     @property
     def is_multi_part(self) -> bool:
@@ -220,10 +246,39 @@ class Catalog:
 
     def item(self, item_id: str) -> ScoredItem:
         code = item_id.split("#", 1)[0]
-        for item in self.kpi(code).items:
+        for item in self.kpi(code).items:  # KeyError for an unknown KPI code
             if item.id == item_id:
                 return item
         raise KeyError(f"no scored item {item_id!r}")
+
+    @functools.cached_property
+    def _result_points(self) -> dict[str, DataPoint]:
+        points: dict[str, DataPoint] = {}
+        for item in self.scored_items():
+            kpi = self._kpi_index[item.kpi_code]
+            points[item.result_key] = DataPoint(
+                id=item.result_key,
+                label=item.label if item.part else kpi.name, help=Localized({}),
+                type=item.value_type, unit=item.unit,
+                minimum=None,
+                maximum=100.0 if item.value_type == "percent" else None, shared=False,
+                typical_range=item.typical_range, part_of=None, unit_key="")
+        return points
+
+    def result_points(self) -> tuple[DataPoint, ...]:
+        """Each scored item's directly reported result as a data point (id "result:<item>"),
+        so the same parsing and checks apply to it as to any figure."""
+        return tuple(self._result_points.values())
+
+    def result_point(self, item_id_or_key: str) -> DataPoint:
+        from scoring.kpis import RESULT_PREFIX, result_key
+
+        key = (item_id_or_key if item_id_or_key.startswith(RESULT_PREFIX)
+               else result_key(item_id_or_key))
+        try:
+            return self._result_points[key]
+        except KeyError:
+            raise KeyError(f"no scored item {item_id_or_key!r}") from None
 
     def dimension(self, dimension_id: str) -> Dimension:
         for dim in self.dimensions:
@@ -422,6 +477,9 @@ class _Builder:
         points = {}
         for pid, p in raw_points.items():
             who = f"data point {pid!r}"
+            if p["fte"] and p["type"] != "count":
+                self.fail(f"{who}: field 'fte': only a count is counted in full-time "
+                          f"equivalents")
             if p["part_of"] is not None:
                 total = raw_points.get(p["part_of"])
                 if total is None:
@@ -441,7 +499,7 @@ class _Builder:
                 type=p["type"], unit=self.unit(p["unit"], who), minimum=p["minimum"],
                 maximum=p["maximum"], shared=p["shared"],
                 typical_range=(float(rng[0]), float(rng[1])) if rng else None,
-                part_of=p["part_of"], unit_key=p["unit"])
+                part_of=p["part_of"], unit_key=p["unit"], fte=p["fte"])
         return points
 
     def _targets(self) -> dict[str, Target]:
@@ -507,7 +565,10 @@ class _Builder:
                     label=Localized(item["label"]),
                     unit=self.unit(item["unit"], f"{who} item {item['part']!r}"),
                     target=targets.get(f"{code}#{item['part']}"),
-                    typical_range=(float(rng[0]), float(rng[1])) if rng else None))
+                    typical_range=(float(rng[0]), float(rng[1])) if rng else None,
+                    value_type=_value_type(
+                        formula.params["items"][item["part"]]["kind"]
+                        if formula.kind == "per_item" else formula.kind, item["unit"])))
             target = None
         else:
             if k["items"]:
@@ -517,13 +578,15 @@ class _Builder:
             rng = k["typical_range"]
             items = [ScoredItem(id=code, kpi_code=code, part=None, label=name, unit=unit,
                                 target=target,
-                                typical_range=(float(rng[0]), float(rng[1])) if rng else None)]
+                                typical_range=(float(rng[0]), float(rng[1])) if rng else None,
+                                value_type=_value_type(formula.kind, k["unit"]))]
         return KPI(
             code=code, name=name, description=Localized(k["description"]),
             dimension=k["dimension"], sub_dimension=k["sub_dimension"], category=k["category"],
             level=k["level"], kind=k["kind"], unit=unit, sdgs=tuple(k["sdgs"]),
             formula=formula, data_points=tuple(points[p] for p in k["data_points"]),
-            items=tuple(items), target=target, formula_text=Localized(k["formula_text"]))
+            items=tuple(items), target=target, formula_text=Localized(k["formula_text"]),
+            manual_pages=tuple(k["manual_pages"]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -541,6 +604,7 @@ def _data_point_dict(point: DataPoint, lang: str) -> dict:
     return {"id": point.id, "label": point.label.get(lang), "help": point.help.get(lang),
             "type": point.type, "unit": point.unit.get(lang), "minimum": point.minimum,
             "maximum": point.maximum, "shared": point.shared, "part_of": point.part_of,
+            "fte": point.fte,
             "typical_range": list(point.typical_range) if point.typical_range else None}
 
 
@@ -553,6 +617,7 @@ def catalog_as_dict(catalog: Catalog, lang: str = "en") -> dict:
             "sub_dimension": kpi.sub_dimension, "level": kpi.level, "kind": kpi.kind,
             "unit": kpi.unit.get(lang), "sdgs": list(kpi.sdgs),
             "formula": {"kind": kpi.formula.kind, "text": kpi.formula_text.get(lang)},
+            "manual_pages": list(kpi.manual_urls),
             "data_points": [_data_point_dict(p, lang) for p in kpi.data_points],
             "items": [{"id": item.id, "part": item.part, "label": item.label.get(lang),
                        "unit": item.unit.get(lang), "target": _target_dict(item.target)}

@@ -97,6 +97,8 @@ class DataPointSchema(_Strict):
     shared = fields.Boolean(load_default=False)
     typical_range = fields.Raw(load_default=None, validate=_range_pair, allow_none=True)
     part_of = fields.String(load_default=None)
+    # Staff counted in full-time equivalents (the reports publish them so): decimals allowed.
+    fte = fields.Boolean(load_default=False)
 
     @validates_schema
     def _bounds(self, data, **kwargs):
@@ -172,6 +174,9 @@ class KPISchema(_Strict):
     items = fields.List(fields.Nested(ItemSchema), load_default=list)
     typical_range = fields.Raw(load_default=None, validate=_range_pair, allow_none=True)
     notes = fields.String(load_default="")
+    # Pages of the 2022 U4SSC KPIs Verification Manual that define this KPI (checked ones).
+    manual_pages = fields.List(fields.Integer(validate=validate.Range(min=1, max=200)),
+                               load_default=list)
 
 
 class DimensionSchema(_Strict):

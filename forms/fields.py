@@ -30,6 +30,8 @@ NO_WORDS = {"no", "n", "false", "0", "non", "нет", "لا", "否", "off"}
 
 GROUPING = "group"
 DECIMAL = "decimal"
+# The user's answer to "this is a percentage: did you mean that share of the total?"
+PERCENT_OF_TOTAL = "percent"
 
 
 @dataclass(frozen=True)
@@ -173,12 +175,44 @@ def parse_year(text: str | None, locale: str = "en") -> Parsed:
 
 def parse_value(dp_type: str, text: str | None, locale: str = "en",
                 meant: str | None = None) -> Parsed:
-    """Parse raw text for a data point type; errors carry no data point id (callers add it)."""
+    """Parse raw text for a data point type; errors carry no data point id (callers add it).
+
+    A percentage typed into a count ("95 %" where persons are counted) is never taken as
+    the count: see `read_count` for the conversion a caller can offer.
+    """
     if dp_type == "boolean":
         return parse_boolean(text)
     if dp_type == "year":
         return parse_year(text, locale)
-    return parse_number(text, locale, meant)
+    if dp_type == "count" and typed_percent(text, locale) is not None:
+        return Parsed(error=message("percent_in_count", text=(text or "").strip()))
+    return parse_number(text, locale, None if meant == PERCENT_OF_TOTAL else meant)
+
+
+def typed_percent(text: str | None, locale: str = "en") -> float | None:
+    """The number in "95 %" / "95٪" (a share typed where a count is asked), else None."""
+    raw = (text or "").strip()
+    if not raw.endswith(("%", "٪")):
+        return None
+    return parse_number(raw, locale).value
+
+
+def read_count(text: str | None, locale: str = "en", meant: str | None = None, *,
+               total: float | None = None, total_label: str = "") -> Parsed:
+    """A count as typed. A percentage is refused as a count; with the total it is a share
+    of known (households, population …) the refusal offers that share, converted, and
+    `meant == PERCENT_OF_TOTAL` (the user's choice) takes it."""
+    percent = typed_percent(text, locale)
+    if percent is None:
+        return parse_value("count", text, locale, meant)
+    raw = (text or "").strip()
+    if total is None or total <= 0 or not 0 <= percent <= 100:
+        return Parsed(error=message("percent_in_count", text=raw))
+    converted = float(round(percent / 100 * total))
+    if meant == PERCENT_OF_TOTAL:
+        return Parsed(value=converted)
+    return Parsed(error=message("percent_in_count_total", text=raw, percent=percent,
+                                total=total, total_label=total_label, converted=converted))
 
 
 # ------------------------------------------------------------------------------ fields
@@ -217,7 +251,8 @@ def _number_field(data_point: Any, translate: Callable[[str], str], locale: str)
     return NumberTextField(translate(str(data_point.label)) if data_point.label else "",
                            dp_type=data_point.type, locale=locale,
                            render_kw={"inputmode": "decimal" if data_point.type != "count"
-                                      else "numeric", "autocomplete": "off",
+                                      or getattr(data_point, "fte", False) else "numeric",
+                                      "autocomplete": "off",
                                       "maxlength": str(MAX_NUMBER_LENGTH)})
 
 

@@ -68,6 +68,13 @@ RULES: tuple[Rule, ...] = (
          N_("“%(text)s” could mean %(grouped)s or %(decimal)s. Choose which one you meant, "
             "or type it without a thousands separator.")),
     Rule("not_yes_no", ERROR, N_("Choose yes or no.")),
+    Rule("percent_in_count", ERROR,
+         N_("“%(text)s” is a percentage, but this field asks for a number (of persons, "
+            "households …), not a share. Type the number itself.")),
+    Rule("percent_in_count_total", ERROR,
+         N_("“%(text)s” is a percentage, but this field asks for a number, not a share. "
+            "%(percent)s %% of %(total_label)s (%(total)s) would be %(converted)s: use that "
+            "if it is what you meant, or type the number itself.")),
     Rule("not_a_year", ERROR, N_("Type a year with four digits, for example 2024.")),
     Rule("negative", ERROR,
          N_("This cannot be negative. Type the figure without a minus sign."),
@@ -95,6 +102,15 @@ RULES: tuple[Rule, ...] = (
             "%(current_year)s."), ("year",)),
     Rule("year_too_early", ERROR,
          N_("%(value)s is too early. Give a year from %(earliest)s onwards."), ("year",)),
+    Rule("shares_not_100", WARNING,
+         N_("Together these shares add up to %(total)s %%, not 100 %% (the manual allows "
+            "%(tolerance)s points either way). Check that no share is missing or counted "
+            "twice; if the figures are right, explain why in a few words."),
+         ("percent",)),
+    Rule("tiers_out_of_order", WARNING,
+         N_("%(value)s %% receive this treatment, more than the %(lower)s %% of %(lower_label)s. "
+            "Each treatment level includes the ones before it, so the shares cannot grow. "
+            "If the figures are right, explain why in a few words."), ("percent",)),
     Rule("per_capita_implausible", WARNING,
          N_("This is %(ratio)s per inhabitant for a population of %(population)s, which is "
             "unusually high. Check the figure and the population; if it is right, explain "
@@ -155,7 +171,7 @@ def check_value(data_point: Any, value: float | bool | None, context: RuleContex
         return found
     if value < 0 and _applies("negative", dp_type):
         return [message("negative", dp_id)]
-    if dp_type == "count" and value != int(value):
+    if dp_type == "count" and value != int(value) and not getattr(data_point, "fte", False):
         found.append(message("not_whole", dp_id))
     if dp_type == "percent" and value > 100:
         found.append(message("percent_over_100", dp_id))
@@ -232,16 +248,60 @@ def _population(values: Mapping[str, Any], context: RuleContext) -> float | None
     return context.population
 
 
+# Shares of one whole may miss 100 by this many points (rounding in published figures).
+SHARES_TOLERANCE = 2.0
+
+
 def check_parts_sum(parts: Iterable[str], values: Mapping[str, float | bool | None],
-                    limit: float) -> dict[str, list[Message]]:
-    """Shares of one whole (waste treatment, mode share) must not add up to more than it."""
+                    limit: float, tolerance: float = SHARES_TOLERANCE
+                    ) -> dict[str, list[Message]]:
+    """Shares of one whole (waste treatment, mode share): more than the whole (beyond the
+    tolerance) is an error; every share given and short of it by more, a warning."""
+    parts = list(parts)
     given = {p: v for p in parts if isinstance(v := values.get(p), int | float)
              and not isinstance(v, bool)}
-    total = sum(given.values())
-    if not given or total <= limit + 1e-9:
+    total = math.fsum(given.values())
+    if not given:
         return {}
-    return {p: [message("parts_sum_over", p, total=round(total, 2), limit=limit)]
-            for p in given}
+    if total > limit + tolerance + 1e-9:
+        return {p: [message("parts_sum_over", p, total=round(total, 2), limit=limit)]
+                for p in given}
+    if len(given) == len(parts) and total < limit - tolerance - 1e-9:
+        return {p: [message("shares_not_100", p, total=round(total, 2),
+                            tolerance=tolerance)] for p in given}
+    return {}
+
+
+def check_tiers(tiers: Iterable[str], values: Mapping[str, float | bool | None],
+                labels: Mapping[str, str] | None = None) -> dict[str, list[Message]]:
+    """Cumulative levels (primary ⊇ secondary ⊇ tertiary treatment) cannot grow."""
+    found: dict[str, list[Message]] = {}
+    previous: tuple[str, float] | None = None
+    for tier in tiers:
+        value = values.get(tier)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            continue
+        if previous is not None and value > previous[1] + 1e-9:
+            found[tier] = [message("tiers_out_of_order", tier, value=value, lower=previous[1],
+                                   lower_label=(labels or {}).get(previous[0], previous[0]))]
+        previous = (tier, value)
+    return found
+
+
+def check_across(formula_params: Mapping[str, Any], values: Mapping[str, Any],
+                 labels: Mapping[str, str] | None = None) -> dict[str, list[Message]]:
+    """The checks across one KPI's values (wizard, API and import alike)."""
+    found: dict[str, list[Message]] = {}
+    limit = formula_params.get("sum_max")
+    if limit is not None:
+        for dp_id, messages in check_parts_sum(formula_params.get("parts", ()), values,
+                                               float(limit)).items():
+            found.setdefault(dp_id, []).extend(messages)
+    if formula_params.get("ordered"):
+        for dp_id, messages in check_tiers(formula_params.get("parts", ()), values,
+                                           labels).items():
+            found.setdefault(dp_id, []).extend(messages)
+    return found
 
 
 def errors(findings: Iterable[Message]) -> list[Message]:

@@ -20,6 +20,7 @@ DEMO_VALUES: dict[str, float | bool | None] = {
     # ICT infrastructure
     "hh_internet": 99_000, "fbb_subs": 82_500, "wbb_subs": 212_000,
     "cov_3g": 249_000, "cov_4g": 242_500, "wifi_hotspots": 180,
+    "cov_3g_area": None, "cov_4g_area": None,  # coverage known by inhabitants, not area
     # water, drainage, electricity, transport and public sector ICT
     "sm_water": 21_000, "water_meters": 42_000, "ws_ict_km": 610, "ws_km": 1_050,
     "dr_ict_km": None, "dr_km": 720,

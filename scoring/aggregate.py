@@ -60,3 +60,35 @@ def sub_dimension_scores(items: Iterable[Mapping[str, Any]]) -> dict[str, dict[s
 def dimension_scores(items: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """Scores per dimension over every item inside it (items carry `dimension`)."""
     return group_scores(items, lambda item: item["dimension"])
+
+
+def coverage_scores(
+    items_by_category: Mapping[str, Iterable[Mapping[str, Any]]],
+    members: Mapping[str, Iterable[str]],
+    key: Callable[[str, Mapping[str, Any]], str | None],
+) -> dict[str, dict[str, Any]]:
+    """Scores per group (dimension, sub-dimension …) with how many of the group's categories
+    they come from: "from 1 of 11 categories" when only part of them was scored.
+
+    `members` names each group's categories (in the catalog, scored or not); `key` names the
+    group of an item of a category (None: no group). A category counts as scored for a group
+    when at least one of its items in that group was scored.
+    """
+    grouped: dict[str, list[Mapping[str, Any]]] = {group: [] for group in members}
+    scored_in: dict[str, set[str]] = {group: set() for group in members}
+    for category_id, items in items_by_category.items():
+        for item in items:
+            group = key(category_id, item)
+            if group not in grouped:
+                continue
+            grouped[group].append(item)
+            if item.get("status") == SCORED:
+                scored_in[group].add(category_id)
+    out: dict[str, dict[str, Any]] = {}
+    for group, categories in members.items():
+        total = len(set(categories))
+        out[group] = {**summarise(grouped[group]),
+                      "categories_scored": len(scored_in[group]),
+                      "categories_total": total,
+                      "partial": 0 < len(scored_in[group]) < total}
+    return out

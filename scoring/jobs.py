@@ -12,7 +12,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from scoring.aggregate import NO_TARGET, NOT_REPORTED, SCORED, summarise
 from scoring.bands import DIRECTIONS, band_for, percent_of_target
-from scoring.kpis import compute_kpi
+from scoring.kpis import boolean_items, compute_kpi, with_direct_results
 
 __all__ = ["PayloadError", "input_hash", "score_category"]
 
@@ -96,8 +96,14 @@ def score_category(payload: dict[str, Any]) -> dict[str, Any]:
     for kpi in data["kpis"]:
         item_ids = [item["id"] for item in kpi["items"]]
         computed = compute_kpi(kpi["formula"], values, item_ids)
+        counted = with_direct_results(computed, values,
+                                      boolean_items(kpi["formula"], item_ids))
         for item in kpi["items"]:
-            scored = _score_item(kpi["code"], item, computed.get(item["id"]))
+            value, direct = counted[item["id"]]
+            scored = _score_item(kpi["code"], item, value)
+            scored["reported_directly"] = direct
+            if direct:
+                scored["computed_value"] = _plain(computed.get(item["id"]))
             if kpi["sub_dimension"]:
                 scored["sub_dimension"] = kpi["sub_dimension"]
             items.append(scored)

@@ -16,6 +16,9 @@ _RATIO_SCALES = {
     "per_capita": 1.0,
     "ratio": 1.0,
 }
+# A result the city reports itself (a published rate, an official statistic) is kept beside
+# the raw data points under this prefix and counts over what the raw inputs give.
+RESULT_PREFIX = "result:"
 _PART_KINDS = ("parts_percent", "parts_direct", "yes_no_parts", "per_item")
 _TRUE_WORDS = {"yes", "true", "y", "1", "oui", "sí", "si", "نعم", "是", "да"}
 _FALSE_WORDS = {"no", "false", "n", "0", "non", "لا", "否", "нет"}
@@ -106,7 +109,13 @@ def _part_value(formula: Mapping, values: Mapping, part: str) -> Value:
     if part not in params["parts"]:
         return None
     if kind == "parts_percent":
-        return _ratio(values, part, params["total"], 100.0)
+        share = _ratio(values, part, params["total"], 100.0)
+        by_area = params.get("by_area") or {}
+        alternative = (by_area.get("parts") or {}).get(part)
+        if share is None and alternative and number(values.get(part)) is None:
+            # Where the methodology allows it (wireless coverage), the share of the area.
+            share = _ratio(values, alternative, by_area["total"], 100.0)
+        return share
     if kind == "parts_direct":
         return number(values.get(part))
     return yes_no(values.get(part))  # yes_no_parts
@@ -134,6 +143,51 @@ def compute_kpi(formula: Mapping, values: Mapping[str, Any],
     return result
 
 
+def result_key(item_id: str) -> str:
+    """The values key of a scored item's directly reported result."""
+    return RESULT_PREFIX + item_id
+
+
+def is_result_key(key: str) -> bool:
+    return key.startswith(RESULT_PREFIX)
+
+
+def item_of_result_key(key: str) -> str:
+    return key[len(RESULT_PREFIX):]
+
+
+def with_direct_results(computed: Mapping[str, Value], values: Mapping[str, Any],
+                        boolean_ids: frozenset[str] | set[str] = frozenset()
+                        ) -> dict[str, tuple[Value, bool]]:
+    """Item id -> (value that counts, reported directly?).
+
+    A direct result present in `values` (even None: "not available") counts over the value
+    computed from raw inputs; items in `boolean_ids` read it as yes/no, others as a number.
+    """
+    out: dict[str, tuple[Value, bool]] = {}
+    for item_id, value in computed.items():
+        key = result_key(item_id)
+        if key in values:
+            raw = values[key]
+            direct = yes_no(raw) if item_id in boolean_ids else number(raw)
+            out[item_id] = (direct, True)
+        else:
+            out[item_id] = (value, False)
+    return out
+
+
+def boolean_items(formula: Mapping, item_ids: list[str]) -> set[str]:
+    """The items of a formula answered yes or no."""
+    kind = formula.get("kind")
+    if kind in ("yes_no", "yes_no_parts"):
+        return set(item_ids)
+    if kind == "per_item":
+        items = (formula.get("params") or {}).get("items") or {}
+        return {item_id for item_id in item_ids
+                if (items.get(item_id.partition("#")[2]) or {}).get("kind") == "yes_no"}
+    return set()
+
+
 def _inputs_of(formula: Mapping) -> list[str]:
     params = formula.get("params") or {}
     if formula.get("kind") == "per_item":
@@ -148,6 +202,11 @@ def _inputs_of(formula: Mapping) -> list[str]:
     for name in ("numerator", "denominator", "value", "total", "used"):
         if isinstance(params.get(name), str):
             out.append(params[name])
+    by_area = params.get("by_area")
+    if isinstance(by_area, Mapping):
+        out.extend(p for p in (by_area.get("parts") or {}).values() if isinstance(p, str))
+        if isinstance(by_area.get("total"), str):
+            out.append(by_area["total"])
     return out
 
 
@@ -177,4 +236,6 @@ def compute_all(kpis: Any, values: Mapping[str, Any]) -> dict[str, Value]:
 
 FORMULA_KINDS: tuple[str, ...] = (*_RATIO_SCALES, "per_capita_per_day", "loss_percent",
                                   "direct", "yes_no", "sum", *_PART_KINDS)
-__all__ = ["FORMULA_KINDS", "compute_all", "compute_kpi", "formula_inputs", "number", "yes_no"]
+__all__ = ["FORMULA_KINDS", "RESULT_PREFIX", "boolean_items", "compute_all", "compute_kpi",
+           "formula_inputs", "is_result_key", "item_of_result_key", "number", "result_key",
+           "with_direct_results", "yes_no"]

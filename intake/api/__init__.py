@@ -60,9 +60,10 @@ from intake.api import (  # noqa: E402
     fee,
     health,
     letters,
+    results,
     scores,
     values,
 )
 
 __all__ = ["bp", "catalog", "cities", "conversations", "errors", "exports", "fee", "health",
-           "init_api", "letters", "scores", "values"]
+           "init_api", "letters", "results", "scores", "values"]

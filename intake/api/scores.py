@@ -27,6 +27,10 @@ class ScoreItemSchema(Schema):
     direction = fields.String(dump_only=True, allow_none=True)
     percent = fields.Float(dump_only=True, allow_none=True)
     band = fields.Integer(dump_only=True, allow_none=True)
+    reported_directly = fields.Boolean(dump_only=True, metadata={
+        "description": "The city gave this result itself; it counts over the computed one."})
+    computed_value = fields.Raw(dump_only=True, allow_none=True, metadata={
+        "description": "What the raw inputs give, when the result was reported directly."})
     status = fields.String(dump_only=True, metadata={
         "description": "scored, not_reported or no_target."})
 
@@ -58,6 +62,28 @@ class CategoryEntrySchema(Schema):
     score = fields.Nested(CategoryScoreSchema, dump_only=True, allow_none=True)
 
 
+class GroupScoreSchema(Schema):
+    """A dimension's or sub-dimension's score, and how many of its categories it is from."""
+
+    class Meta:
+        unknown = RAISE
+
+    id = fields.String(dump_only=True)
+    percent = fields.Float(dump_only=True, allow_none=True)
+    band = fields.Integer(dump_only=True, allow_none=True)
+    scored = fields.Integer(dump_only=True)
+    total = fields.Integer(dump_only=True)
+    categories_scored = fields.Integer(dump_only=True)
+    categories_total = fields.Integer(dump_only=True)
+    partial = fields.Boolean(dump_only=True, metadata={
+        "description": "Scored from only part of its categories (`categories_scored` of "
+                       "`categories_total`)."})
+
+
+class DimensionScoreSchema(GroupScoreSchema):
+    sub_dimensions = fields.List(fields.Nested(GroupScoreSchema), dump_only=True)
+
+
 class CityScoresSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -68,6 +94,7 @@ class CityScoresSchema(Schema):
     overall_percent = fields.Float(dump_only=True, allow_none=True)
     overall_band = fields.Integer(dump_only=True, allow_none=True)
     categories = fields.List(fields.Nested(CategoryEntrySchema), dump_only=True)
+    dimensions = fields.List(fields.Nested(DimensionScoreSchema), dump_only=True)
 
 
 def _item(item: dict) -> dict:
@@ -102,4 +129,22 @@ def city_scores(city_id: int):
     return {"city_id": city.id, "catalog_version": book.version,
             "benchmark_version": book.benchmark_version,
             "overall_percent": row.score_percent, "overall_band": row.score_band,
-            "categories": categories}
+            "categories": categories, "dimensions": _group_scores(book, scores)}
+
+
+def _group_scores(book, scores: dict) -> list[dict]:
+    from scoring.aggregate import coverage_scores
+
+    items = {cid: [i for i in (score.items or []) if isinstance(i, dict)]
+             for cid, score in scores.items()}
+    dimension_of = {category.id: category.dimension for category in book.categories}
+    dims = coverage_scores(
+        items, {d.id: [c.id for c in book.categories_in(d.id)] for d in book.dimensions},
+        lambda category_id, _item: dimension_of.get(category_id))
+    members: dict[str, set[str]] = {sub.id: set() for sub in book.sub_dimensions}
+    for kpi in book.kpis:
+        members.setdefault(kpi.sub_dimension, set()).add(kpi.category)
+    subs = coverage_scores(items, members, lambda _category_id, item: item.get("sub_dimension"))
+    return [{"id": d.id, **dims[d.id],
+             "sub_dimensions": [{"id": s, **subs[s]} for s in d.sub_dimensions]}
+            for d in book.dimensions]

@@ -15,7 +15,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from forms.rules import ERROR, check_value
+from forms.rules import ERROR, WARNING, check_value, message
 from intake.api import bp
 from intake.api.auth import CITY_ID, api_user, city_or_abort, token_required
 from intake.api.fields import UtcDateTime
@@ -24,6 +24,7 @@ from intake.models.user import UserRole
 from intake.models.values import DataValue
 from intake.services import values as value_service
 from intake.services.values import catalog, set_city_values
+from intake.wizard.helpers import render_message
 
 TAGS = ["values"]
 MAX_REASON = 2000
@@ -81,6 +82,9 @@ class ValueSchema(Schema):
     version = fields.Integer(dump_only=True)
     updated_by = fields.String(dump_only=True, allow_none=True)
     updated_at = UtcDateTime(dump_only=True, allow_none=True)
+    warnings = fields.List(fields.String(), dump_only=True, metadata={
+        "description": "Warnings the value was stored with (after a write only); a write "
+                       "that raises one needs a `reason`, kept as its justification."})
 
 
 class ProvenanceSchema(Schema):
@@ -137,21 +141,34 @@ def value_data(city_id: int, dp, row=None, kpi_codes: list[str] | None = None) -
     }
 
 
-def value_problems(city_id: int, dp, value) -> list[str]:
-    """Why this value cannot be stored for this data point (empty when it can)."""
+def value_findings(city_id: int, dp, value) -> tuple[list[str], list]:
+    """(why this value cannot be stored, the warnings it would be stored with): the same
+    checks as the wizard and the import."""
     if value is None:
-        return []
+        return [], []
     if dp.type == "boolean":
         if not isinstance(value, bool):
-            return [str(_l("This data point is answered yes or no: send true or false."))]
-        return []
+            return [str(_l("This data point is answered yes or no: send true or false."))], []
+        return [], []
     if isinstance(value, bool):
-        return [str(_l("This data point is a number: send a number, not true or false."))]
+        return [str(_l("This data point is a number: send a number, not true or false."))], []
     from intake.services.wizard import rule_context
     from intake.wizard.helpers import render_message
 
-    found = check_value(dp, value, rule_context(city_id, "en"))
-    return [render_message(item) for item in found if item.tier == ERROR]
+    context = rule_context(city_id, "en")
+    found = check_value(dp, value, context)
+    if not any(item.tier == ERROR for item in found):
+        from intake.services.wizard import across_findings
+
+        found += across_findings([dp.id], {**context.values, dp.id: value},
+                                 context.labels).get(dp.id, [])
+    return ([render_message(item) for item in found if item.tier == ERROR],
+            [item for item in found if item.tier == WARNING])
+
+
+def value_problems(city_id: int, dp, value) -> list[str]:
+    """Why this value cannot be stored for this data point (empty when it can)."""
+    return value_findings(city_id, dp, value)[0]
 
 
 @bp.get(f"/cities/{CITY_ID}/values", tags=TAGS)
@@ -186,7 +203,11 @@ def list_values(city_id: int):
 def show_value(city_id: int, data_point_id: str):
     """One data point's value; its ETag is what a write sends back in If-Match"""
     city = city_or_abort(city_id)
-    return value_data(city.id, _data_point_or_404(data_point_id))
+    data = value_data(city.id, _data_point_or_404(data_point_id))
+    # Set explicitly, from the data a write checks: flask-smorest keeps the ETag on the app
+    # context, so one set by an earlier write in the same context is never answered here.
+    bp.set_etag(data, ValueSchema)
+    return data
 
 
 @bp.route(f"/cities/{CITY_ID}/values/<data_point_id>", methods=["PUT", "PATCH"],
@@ -215,14 +236,22 @@ def write_value(payload: dict, city_id: int, data_point_id: str):
     ).with_for_update().execution_options(populate_existing=True))
     bp.check_etag(value_data(city.id, dp), ValueSchema)
     value = payload["value"]
-    problems = value_problems(city.id, dp, value)
+    reason = (payload.get("reason") or "").strip() or None
+    problems, warned = value_findings(city.id, dp, value)
+    if warned and not problems and reason is None:
+        # As in the wizard: a warning is passed only with a word of explanation.
+        problems = [render_message(m) for m in
+                    [*warned, message("justification_needed", dp.id)]]
     if problems:
         db.session.rollback()
         abort(422, errors={"value": problems})
     try:
         set_city_values(city.id, {dp.id: value}, actor=f"api:{api_user().email}",
-                        reason=(payload.get("reason") or "").strip() or None)
+                        reason=reason, warnings={
+                            dp.id: ([m.as_dict() for m in warned], reason if warned else None)})
     except IntegrityError:
         db.session.rollback()
         abort(412)
-    return value_data(city.id, dp)
+    data = value_data(city.id, dp)
+    bp.set_etag(data, ValueSchema)  # as a GET gives it: without the write's warnings
+    return {**data, "warnings": [render_message(m) for m in warned]}

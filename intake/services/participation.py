@@ -145,6 +145,7 @@ def confirm_participation(answers: dict, *, locale: str, base_url: str | None = 
         city.stage = ProgrammeStage.LETTER_RECEIVED
         db.session.flush()
         _flag_duplicates(city)
+        _keep_profile(city, clean)
         letter = create_letter(city, locale=language, fee=fee, content=clean,
                                conversation_id=conversation_id, commit=False)
         db.session.commit()
@@ -164,6 +165,20 @@ def _flag_duplicates(city: City) -> None:
         if original.id < city.id:
             db.session.add(PossibleDuplicate(city_id=city.id, original_id=original.id,
                                              reason=reason))
+
+
+ASSISTANT = "assistant"  # the actor of the figures given in the intake conversation
+
+
+def _keep_profile(city, answers: dict) -> None:
+    """The figures given to the assistant become the city's own (one city profile): the
+    workspace shows them as the assistant's and does not ask for them again."""
+    from intake.services.values import Entry, store_entries
+
+    db.session.flush()  # the city's id
+    population = answers["population"]
+    store_entries(city.id, [Entry("pop", str(population), float(population))],
+                  actor=ASSISTANT, reason="Given to the intake assistant")
 
 
 def _finish(letter: Letter, base_url: str | None = None) -> ParticipationResult:

@@ -27,6 +27,7 @@ class KpiLine:
     category: str
     status: str  # verified | not_verified | pending | not_reported
     note: str | None = None
+    reported_directly: bool = False  # the city gave the result itself (not computed)
 
 
 @dataclass
@@ -83,8 +84,8 @@ def reference(city: City) -> str:
 
 
 def build_report(city: City, language: str, rtl: bool) -> Report:
+    from intake.services.results import counted_results
     from intake.services.verification import verdicts
-    from intake.services.wizard import compute
     from intake.snapshot.data import build_snapshot
 
     cat = value_service.catalog()
@@ -96,16 +97,18 @@ def build_report(city: City, language: str, rtl: bool) -> Report:
                     reference=reference(city), date=verified_on(city) or now, generated_at=now)
     category_names = {c.id: c.name.get(language) for c in cat.categories}
     for kpi in cat.kpis:
-        computed = compute(kpi, values)
+        counted = counted_results(kpi, values)
         mark = marks.get(kpi.code)
         line = KpiLine(kpi.code, kpi.name.get(language), category_names[kpi.category],
-                       PENDING, mark.note if mark else None)
-        reported_items = sum(value is not None for value in computed.values())
-        report.items_total += len(computed)
+                       PENDING, mark.note if mark else None,
+                       reported_directly=any(c[1] and c[0] is not None
+                                             for c in counted.values()))
+        reported_items = sum(c[0] is not None for c in counted.values())
+        report.items_total += len(counted)
         report.items_reported += reported_items
         if mark is not None and mark.status == VERIFIED:
             report.items_verified += reported_items
-        if all(value is None for value in computed.values()):
+        if all(c[0] is None for c in counted.values()):
             line.status = "not_reported"
             report.not_reported.append(line)
         elif mark is not None and mark.status == VERIFIED:

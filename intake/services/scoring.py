@@ -59,6 +59,8 @@ def build_payload(catalog, city_id: int, category_id: str,
             target, direction = target_fields(item.target)
             items.append({"id": item.id, "target": target, "direction": direction})
         needed.update(point.id for point in kpi.data_points)
+        # A result the city reported directly travels with the raw inputs and counts over them.
+        needed.update(item.result_key for item in kpi.items)
         kpis.append({"code": kpi.code, "formula": dict(kpi.formula.as_dict()), "items": items,
                      "sub_dimension": kpi.sub_dimension})
     values = {point_id: _json_value(city_values[point_id])

@@ -57,6 +57,8 @@ def _categories_by_data_point(catalog_id: int) -> dict[str, frozenset[str]]:
     for kpi in catalog().kpis:
         for dp in kpi.data_points:
             found.setdefault(dp.id, set()).add(kpi.category)
+        for item in kpi.items:
+            found.setdefault(item.result_key, set()).add(kpi.category)
     return {dp_id: frozenset(cats) for dp_id, cats in found.items()}
 
 
@@ -99,7 +101,7 @@ _CLAIM = (update(CategoryState)
           .where(CategoryState.city_id == bindparam("which_city"),
                  CategoryState.category_id == bindparam("which_category"),
                  CategoryState.version == bindparam("expected"),
-                 CategoryState.status == IN_PROGRESS)
+                 CategoryState.status.in_((IN_PROGRESS, NOT_STARTED)))
           .execution_options(synchronize_session=False))
 
 
@@ -283,14 +285,38 @@ def store_previous(city_id: int, previous: Mapping[str, float]) -> None:
         row.previous_value = value
 
 
-def bump_versions(city_id: int, category_ids: Iterable[str]) -> None:
-    """Make open copies of these categories stale (a file import changed them)."""
+def categories_with_own_figures(data_point_ids: Iterable[str]) -> set[str]:
+    """Categories for which these ids are figures of their own, not only shared inputs
+    (population, households …) that many categories read."""
+    cat = catalog()
+    own = []
+    for dp_id in data_point_ids:
+        try:
+            shared = cat.data_point(dp_id).shared
+        except KeyError:
+            shared = False  # a result reported directly belongs to its KPI's category
+        if not shared:
+            own.append(dp_id)
+    return set(categories_using(own))
+
+
+def bump_versions(city_id: int, category_ids: Iterable[str],
+                  changed_ids: Iterable[str] | None = None) -> None:
+    """Make open copies of these categories stale (a file import changed them).
+
+    A category not started whose only change is a shared input stays "not started": its
+    version still moves, so an open copy is stale, but it is not shown as in progress.
+    """
+    own = categories_with_own_figures(changed_ids) if changed_ids is not None else None
     for category_id in category_ids:
         state = category_state(city_id, category_id)
         if state is None:
+            status = IN_PROGRESS if own is None or category_id in own else NOT_STARTED
             db.session.add(CategoryState(city_id=city_id, category_id=category_id,
-                                         status=IN_PROGRESS, version=2))
+                                         status=status, version=2))
         else:
+            if state.status == NOT_STARTED and (own is None or category_id in own):
+                state.status = IN_PROGRESS
             state.version += 1
 
 
@@ -306,17 +332,24 @@ def _check_value(dp, value) -> None:
 
 def set_city_values(city_id: int, values: dict[str, float | bool | None], *, actor: str,
                     reason: str | None = None,
-                    provenance: dict[str, dict] | None = None) -> list[str]:
+                    provenance: dict[str, dict] | None = None,
+                    warnings: Mapping[str, tuple[list[dict], str | None]] | None = None
+                    ) -> list[str]:
     """Bulk write parsed values (None = not available); returns the changed category ids.
 
-    `provenance` is keyed by KPI code (or by data point id, applied to the KPIs using it).
+    `provenance` is keyed by KPI code (or by data point id, applied to the KPIs using it);
+    `warnings` by data point id: (the warnings as dicts, their justification), kept with the
+    value for the review pages as the wizard keeps them.
     """
     cat = catalog()
     entries = []
+    warnings = warnings or {}
     for dp_id, value in values.items():
         dp = cat.data_point(dp_id)  # raises KeyError for an unknown id
         _check_value(dp, value)
-        entries.append(Entry(dp_id, format_plain(value), value, not_available=value is None))
+        found, why = warnings.get(dp_id, (None, None))
+        entries.append(Entry(dp_id, format_plain(value), value, not_available=value is None,
+                             findings=found or None, justification=why))
     changed_ids = store_entries(city_id, entries, actor=actor, reason=reason)
     if provenance:
         kpi_codes = {k.code for k in cat.kpis}
@@ -330,7 +363,7 @@ def set_city_values(city_id: int, values: dict[str, float | bool | None], *, act
                         by_kpi.setdefault(kpi.code, {}).update(data)
         store_provenance(city_id, by_kpi, actor=actor)
     changed_categories = categories_using(changed_ids)
-    bump_versions(city_id, changed_categories)
+    bump_versions(city_id, changed_categories, changed_ids)
     db.session.commit()
     for category_id in changed_categories:
         signals.category_data_changed.send(None, city_id=city_id, category_id=category_id)
@@ -382,7 +415,9 @@ def try_lock(city_id: int, category_id: str, expected_version: int, *,
                                      current_step=current_step or 0))
         db.session.flush()
         return 1
-    values = {"version": CategoryState.version + 1, "updated_at": utcnow()}
+    # A save in a category not started (its shared inputs given elsewhere) starts it.
+    values = {"version": CategoryState.version + 1, "updated_at": utcnow(),
+              "status": IN_PROGRESS}
     if current_step is not None:
         values["current_step"] = current_step
     result = db.session.execute(_CLAIM.values(**values), {

@@ -15,15 +15,17 @@ from forms.builder import (
     Step,
     field_name,
     kpi_field_prefix,
+    result_field_name,
     steps_for_category,
 )
-from forms.fields import format_plain, parse_value, parse_year
+from forms.fields import format_plain, parse_value, parse_year, read_count
 from forms.rules import (
     ERROR,
     WARNING,
     Message,
     RuleContext,
-    check_parts_sum,
+    check_across,
+    check_value,
     evaluate,
     message,
 )
@@ -70,8 +72,46 @@ def get_step(category_id: str, index: int) -> Step:
 
 
 # ------------------------------------------------------------------------------ progress
+def _has_direct(row: Any) -> bool:
+    return row is not None and (row.not_available or (row.valid and row.raw_text.strip() != ""))
+
+
+def reported_directly(kpi: Any, rows: dict) -> bool:
+    """Every item of the KPI has a result the city reported itself."""
+    return all(_has_direct(rows.get(item.result_key)) for item in kpi.items)
+
+
+def _given(row: Any) -> bool:
+    return row is not None and row.valid and not row.not_available and row.value is not None
+
+
+def not_needed(kpi: Any, rows: dict) -> set[str]:
+    """Inputs a KPI can do without: coverage by area where it is given by inhabitants (or
+    the other way round), as the methodology allows either."""
+    by_area = kpi.formula.params.get("by_area") if kpi.formula.kind == "parts_percent" else None
+    if not by_area:
+        return set()
+    pairs = dict(by_area.get("parts") or {})
+    skip: set[str] = set()
+    for part, alternative in pairs.items():
+        if _given(rows.get(part)):
+            skip.add(alternative)
+        elif _given(rows.get(alternative)):
+            skip.add(part)
+    if set(pairs.values()) <= skip:
+        skip.add(by_area["total"])
+    if set(pairs) <= skip:
+        skip.add(kpi.formula.params["total"])
+    return skip
+
+
 def _answered(kpi: Any, rows: dict) -> bool:
+    if reported_directly(kpi, rows):
+        return True
+    optional = not_needed(kpi, rows)
     for dp in kpi.data_points:
+        if dp.id in optional:
+            continue
         row = rows.get(dp.id)
         if row is None or not (row.not_available or row.valid):
             return False
@@ -129,6 +169,9 @@ class StepInput:
 
     values: dict[str, dict] = field(default_factory=dict)  # dp id → text, na, why, meant
     provenance: dict[str, dict] = field(default_factory=dict)  # kpi code → tier, source, year
+    # "I have the figure already": kpi code → ticked, and item id → text, why.
+    direct: dict[str, bool] = field(default_factory=dict)
+    results: dict[str, dict] = field(default_factory=dict)
 
 
 def input_from_form(step: Step, data: Any) -> StepInput:
@@ -149,6 +192,11 @@ def input_from_form(step: Step, data: Any) -> StepInput:
             "source": _text(data.get(prefix + "__source")),
             "year": _text(data.get(prefix + "__year")),
         }
+        submitted.direct[kpi.code] = _checked(data.get(prefix + "__direct"))
+        for item in kpi.items:
+            name = result_field_name(item.id)
+            submitted.results[item.id] = {"text": _text(data.get(name)),
+                                          "why": _text(data.get(name + "__why"))}
     return submitted
 
 
@@ -188,11 +236,35 @@ def step_formdata(city_id: int, step: Step) -> dict[str, str]:
         data[prefix + "__tier"] = row.quality_tier or ""
         data[prefix + "__source"] = row.source or ""
         data[prefix + "__year"] = row.reference_year_text or ""
+    results = value_service.value_rows(
+        city_id, [item.result_key for kpi in step.kpis for item in kpi.items])
+    for kpi in step.kpis:
+        direct = False
+        for item in kpi.items:
+            row = results.get(item.result_key)
+            if row is None or not (row.raw_text.strip() or row.not_available):
+                continue
+            direct = True
+            name = result_field_name(item.id)
+            data[name] = row.raw_text or ""
+            if row.justification:
+                data[name + "__why"] = row.justification
+        if direct:
+            data[kpi_field_prefix(kpi.code) + "__direct"] = "y"
     return data
 
 
-def stored_findings(city_id: int, step: Step) -> dict[str, list[Message]]:
+def assistant_figures(city_id: int, step: Step) -> dict[str, Any]:
+    """The step's figures as the intake assistant was given them (not changed since)."""
+    from intake.services.participation import ASSISTANT
+
     rows = value_service.value_rows(city_id, [dp.id for dp in step.data_points])
+    return {dp_id: row for dp_id, row in rows.items() if row.updated_by == ASSISTANT}
+
+
+def stored_findings(city_id: int, step: Step) -> dict[str, list[Message]]:
+    rows = value_service.value_rows(city_id, [dp.id for dp in step.data_points] + [
+        item.result_key for kpi in step.kpis for item in kpi.items])
     return {dp_id: [Message(**f) for f in (row.findings or [])]
             for dp_id, row in rows.items() if row.findings}
 
@@ -219,6 +291,20 @@ def rule_context(city_id: int, locale: str) -> RuleContext:
         per_capita_ids=per_capita,
         labels=labels,
     )
+
+
+def across_findings(data_point_ids, values: Mapping[str, Any], labels: Mapping[str, str]
+                    ) -> dict[str, list[Message]]:
+    """The checks across values (parts within their whole, shares summing to 100, tiers in
+    order) for the KPIs using these data points: the same as a wizard step runs."""
+    wanted = set(data_point_ids)
+    found: dict[str, list[Message]] = {}
+    for kpi in catalog().kpis:
+        if any(dp.id in wanted for dp in kpi.data_points):
+            for dp_id, messages in check_across(kpi.formula.params, values, labels).items():
+                if dp_id in wanted:
+                    found.setdefault(dp_id, []).extend(messages)
+    return found
 
 
 def data_point_labels(locale: str) -> dict[str, str]:
@@ -266,7 +352,15 @@ def check_step(city_id: int, step: Step, submitted: StepInput, locale: str) -> C
         posted = submitted.values.get(dp.id, {})
         if posted.get("na"):
             continue
-        parsed = parse_value(dp.type, posted.get("text", ""), locale, posted.get("meant"))
+        if dp.type == "count":
+            # A share typed where a count is asked: offer it as a share of its known total.
+            total = context.values.get(dp.part_of) if dp.part_of else None
+            parsed = read_count(posted.get("text", ""), locale, posted.get("meant"),
+                                total=total if isinstance(total, int | float)
+                                and not isinstance(total, bool) else None,
+                                total_label=context.labels.get(dp.part_of or "", ""))
+        else:
+            parsed = parse_value(dp.type, posted.get("text", ""), locale, posted.get("meant"))
         if parsed.error is not None:
             error = parsed.error
             findings[dp.id] = [Message(error.id, error.tier, error.text, error.params, dp.id)]
@@ -275,11 +369,10 @@ def check_step(city_id: int, step: Step, submitted: StepInput, locale: str) -> C
     for dp_id, found in evaluate(step.data_points, parsed_values, context).items():
         findings.setdefault(dp_id, []).extend(found)
     for kpi in step.kpis:
-        limit = kpi.formula.params.get("sum_max")
-        if limit is not None and not any(m.tier == ERROR for dp in kpi.data_points
-                                         for m in findings.get(dp.id, [])):
-            parts = kpi.formula.params.get("parts", ())
-            for dp_id, found in check_parts_sum(parts, parsed_values, float(limit)).items():
+        if not any(m.tier == ERROR for dp in kpi.data_points
+                   for m in findings.get(dp.id, [])):
+            for dp_id, found in check_across(kpi.formula.params, parsed_values,
+                                             context.labels).items():
                 findings.setdefault(dp_id, []).extend(found)
     entries: list[Entry] = []
     unjustified: set[str] = set()
@@ -301,6 +394,7 @@ def check_step(city_id: int, step: Step, submitted: StepInput, locale: str) -> C
                              valid=na or (value is not None and not has_error),
                              meant=posted.get("meant"), justification=why or None,
                              findings=[m.as_dict() for m in found] or None))
+    _check_direct(city_id, step, submitted, context, locale, findings, entries, unjustified)
     provenance: dict[str, dict] = {}
     provenance_findings: dict[str, list[Message]] = {}
     for kpi in step.kpis:
@@ -321,6 +415,43 @@ def check_step(city_id: int, step: Step, submitted: StepInput, locale: str) -> C
             stored["reference_year"] = int(year.value) if year.value is not None else None
         provenance[kpi.code] = stored
     return Checked(entries, findings, provenance, provenance_findings, unjustified)
+
+
+def _check_direct(city_id: int, step: Step, submitted: StepInput, context: RuleContext,
+                  locale: str, findings: dict[str, list[Message]], entries: list[Entry],
+                  unjustified: set[str]) -> None:
+    """Results typed under "I have the figure already": parsed and checked like any figure
+    (the same checks as the API and the import); unticked, a stored one is withdrawn."""
+    cat = catalog()
+    stored = value_service.value_rows(
+        city_id, [item.result_key for kpi in step.kpis for item in kpi.items])
+    for kpi in step.kpis:
+        ticked = submitted.direct.get(kpi.code, False)
+        for item in kpi.items:
+            point = cat.result_point(item.id)
+            posted = submitted.results.get(item.id, {})
+            text = posted.get("text", "") if ticked else ""
+            why = (posted.get("why") or "").strip()[:1000] if ticked else ""
+            if not text.strip():
+                row = stored.get(point.id)
+                if row is not None and (row.raw_text or row.not_available):
+                    entries.append(Entry(point.id, text, None, valid=False))
+                continue  # nothing given, nothing kept: no row, no audit
+            parsed = parse_value(point.type, text, locale)
+            if parsed.error is not None:
+                error = parsed.error
+                found = [Message(error.id, error.tier, error.text, error.params, point.id)]
+            else:
+                found = check_value(point, parsed.value, context)
+            if found:
+                findings[point.id] = found
+            has_error = any(m.tier == ERROR for m in found)
+            if any(m.tier == WARNING for m in found) and not has_error and not why:
+                unjustified.add(point.id)
+            entries.append(Entry(point.id, text, None if has_error else parsed.value,
+                                 valid=not has_error and parsed.value is not None,
+                                 justification=why or None,
+                                 findings=[m.as_dict() for m in found] or None))
 
 
 # ------------------------------------------------------------------------------ saving
@@ -394,6 +525,14 @@ def computed_for_step(city_id: int, step: Step) -> dict[str, dict]:
     return {kpi.code: compute(kpi, values) for kpi in step.kpis}
 
 
+def counted_for_step(city_id: int, step: Step) -> dict[str, dict]:
+    """Per KPI: item id → (value that counts, reported directly?, computed from raw inputs)."""
+    from intake.services.results import counted_results
+
+    values = value_service.get_city_values(city_id)
+    return {kpi.code: counted_results(kpi, values) for kpi in step.kpis}
+
+
 # ------------------------------------------------------------------------------ review
 @dataclass
 class KpiReview:
@@ -406,6 +545,14 @@ class KpiReview:
     unjustified: list[Any]
     evidence: list[Any]
     values: list[tuple[Any, Any]]  # (data point, row)
+    # Item ids whose result the city reported itself (it counts over `raw`, the computed one).
+    direct: frozenset[str] = frozenset()
+    raw: dict[str, float | bool | None] = field(default_factory=dict)
+    results: list[tuple[Any, Any]] = field(default_factory=list)  # (result point, row)
+
+    @property
+    def reported_directly(self) -> bool:
+        return bool(self.direct) and len(self.direct) == len(self.kpi.items)
 
     @property
     def ready(self) -> bool:
@@ -422,24 +569,50 @@ def review(city_id: int, category_id: str) -> list[KpiReview]:
     prov = value_service.provenance_rows(city_id, [k.code for k in kpis])
     files = evidence_for(city_id)
     result = []
+    from intake.services.results import counted_results
+
     for kpi in kpis:
         missing, invalid, warns, unjustified, shown = [], [], [], [], []
+        direct_kpi = reported_directly(kpi, rows)
+        optional = not_needed(kpi, rows)
         for dp in kpi.data_points:
             row = rows.get(dp.id)
             shown.append((dp, row))
             if row is None or (not row.raw_text.strip() and not row.not_available):
-                missing.append(dp)
+                # A reported result counts, and an alternative input (coverage by area or
+                # by inhabitants) stands in: then this input is optional.
+                if not direct_kpi and dp.id not in optional:
+                    missing.append(dp)
                 continue
             if not (row.valid or row.not_available):
-                invalid.append(dp)
+                if not direct_kpi:
+                    invalid.append(dp)
                 continue
             for found in row.findings or []:
                 if found["tier"] == WARNING and not row.not_available:
                     warns.append((dp, Message(**found), row.justification))
                     if not row.justification:
                         unjustified.append(dp)
-        result.append(KpiReview(kpi, compute(kpi, values), prov.get(kpi.code), missing, invalid,
-                                warns, unjustified, files.get(kpi.code, []), shown))
+        results = []
+        for item in kpi.items:
+            point = cat.result_point(item.id)
+            row = rows.get(point.id)
+            if not _has_direct(row):
+                if row is not None and row.raw_text.strip():
+                    invalid.append(point)  # typed as a result but refused by a check
+                continue
+            results.append((point, row))
+            for found in row.findings or []:
+                if found["tier"] == WARNING and not row.not_available:
+                    warns.append((point, Message(**found), row.justification))
+                    if not row.justification:
+                        unjustified.append(point)
+        counted = counted_results(kpi, values)
+        result.append(KpiReview(
+            kpi, {item_id: c[0] for item_id, c in counted.items()}, prov.get(kpi.code),
+            missing, invalid, warns, unjustified, files.get(kpi.code, []), shown,
+            direct=frozenset(item_id for item_id, c in counted.items() if c[1]),
+            raw={item_id: c[2] for item_id, c in counted.items()}, results=results))
     return result
 
 

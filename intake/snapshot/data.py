@@ -11,7 +11,7 @@ from intake.extensions import db
 from intake.models import City, JobRecord
 from intake.models.score import CategoryScore
 from intake.services import scoring as scoring_service
-from scoring.aggregate import NO_TARGET, NOT_REPORTED, SCORED, summarise
+from scoring.aggregate import NO_TARGET, NOT_REPORTED, SCORED, coverage_scores, summarise
 from scoring.wheel import Wheel, build_wheel
 
 NOT_STARTED = "not_started"
@@ -30,6 +30,9 @@ class ItemRow:
     band: int | None
     status: str
     quality: str | None
+    # The city gave the result itself; `computed_value` is what its raw inputs give.
+    reported_directly: bool = False
+    computed_value: float | bool | None = None
 
 
 @dataclass
@@ -57,6 +60,11 @@ class DimensionView:
     band: int | None = None
     scored: int = 0
     total: int = 0
+    # How many of its categories the score comes from ("from 1 of 11 categories").
+    categories_scored: int = 0
+    categories_total: int = 0
+    partial: bool = False
+    sub_dimensions: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -156,10 +164,12 @@ def build_snapshot(city: City, language: str, rtl: bool) -> Snapshot:
                         band=found.get("band"),
                         status=found.get("status", NOT_REPORTED),
                         quality=quality.get(kpi.code),
+                        reported_directly=bool(found.get("reported_directly")),
+                        computed_value=found.get("computed_value"),
                     )
                     view.items.append(row)
                     all_items.append({"status": row.status, "band": row.band,
-                                      "dimension": dimension.id,
+                                      "dimension": dimension.id, "category": category.id,
                                       "sub_dimension": kpi.sub_dimension})
             summary = summarise({"status": i.status, "band": i.band} for i in view.items)
             view.percent, view.band = summary["percent"], summary["band"]
@@ -171,12 +181,28 @@ def build_snapshot(city: City, language: str, rtl: bool) -> Snapshot:
             id=dimension.id, label=dimension.name.get(language), categories=views,
             percent=dim_summary["percent"], band=dim_summary["band"],
             scored=dim_summary["scored"], total=dim_summary["total"]))
+    by_category: dict[str, list[dict[str, Any]]] = {}
+    for item in all_items:
+        by_category.setdefault(item["category"], []).append(item)
+    dim_cover = coverage_scores(
+        by_category, {d.id: [c.id for c in catalog.categories_in(d.id)]
+                      for d in catalog.dimensions},
+        lambda _category, item: item["dimension"])
+    sub_members: dict[str, set[str]] = {sub.id: set() for sub in catalog.sub_dimensions}
+    for kpi in catalog.kpis:
+        sub_members.setdefault(kpi.sub_dimension, set()).add(kpi.category)
+    sub_cover = coverage_scores(by_category, sub_members,
+                                lambda _category, item: item["sub_dimension"])
     sub_dimensions = []
     for sub in catalog.sub_dimensions:
-        summary = summarise(i for i in all_items if i["sub_dimension"] == sub.id
-                            and i["dimension"] == sub.dimension)
         sub_dimensions.append({"id": sub.id, "dimension": sub.dimension,
-                               "label": sub.name.get(language), **summary})
+                               "label": sub.name.get(language), **sub_cover[sub.id]})
+    for view in dimensions:
+        cover = dim_cover[view.id]
+        view.categories_scored = cover["categories_scored"]
+        view.categories_total = cover["categories_total"]
+        view.partial = cover["partial"]
+        view.sub_dimensions = [s for s in sub_dimensions if s["dimension"] == view.id]
     snapshot = Snapshot(city=city, language=language, rtl=rtl,
                         catalog_version=catalog.version,
                         benchmark_version=catalog.benchmark_version,

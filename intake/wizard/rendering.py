@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from wtforms.widgets import html_params
 
-from forms.builder import field_name, kpi_field_prefix
+from forms.builder import field_name, kpi_field_prefix, result_field_name
 from intake.cache import RenderedPages
 from intake.wizard.helpers import format_number
 
@@ -31,7 +31,8 @@ from intake.wizard.helpers import format_number
 _OPEN, _SEP, _CLOSE = "\x1e", "\x1f", "\x1d"
 _SLOTS = frozenset({"city", "intro", "status", "notice", "conflict", "csrf", "version", "resume",
                     "class", "option", "input", "last_year", "messages", "na", "why",
-                    "computed", "tier", "source", "year", "provenance", "files"})
+                    "computed", "tier", "source", "year", "provenance", "files", "direct",
+                    "direct_note", "origin"})
 _VALUE = "\x1c"  # stands for a value inside a widget's HTML while it is split
 _PARTS = "wizard/_step_parts.html"
 # Steps × languages actually visited; beyond this the least recently used is rebuilt.
@@ -210,7 +211,8 @@ def render_step_page(sk: Skeleton, step, formdata: Mapping, *, city_name: str, s
                      notice, conflict, labels: Callable[[], Mapping], version: int,
                      resume: str, findings: Mapping, provenance_findings: Mapping, unjustified,
                      computed: Mapping, files: Mapping, last_year: Mapping,
-                     intro: str = "") -> StepPage:
+                     intro: str = "", lang: str = "en",
+                     origins: Mapping | None = None) -> StepPage:
     """Fill a skeleton's slots for this visit."""
     widgets = sk.widgets
     macros: dict[str, Callable] = {}
@@ -245,6 +247,8 @@ def render_step_page(sk: Skeleton, step, formdata: Mapping, *, city_name: str, s
         else:
             values[("input", dp.id)] = widgets.value[dp.id][has_error](
                 _text_value(formdata, name))
+        origin = (origins or {}).get(dp.id)
+        values[("origin", dp.id)] = macro("origin")(origin) if origin else ""
         last = last_year.get(dp.id)
         values[("last_year", dp.id)] = "" if last is None else macro("last_year")(last)
         flagged = dp.id in unjustified
@@ -259,9 +263,33 @@ def render_step_page(sk: Skeleton, step, formdata: Mapping, *, city_name: str, s
                                   if has_warning or why else "")
     for kpi in step.kpis:
         prefix = kpi_field_prefix(kpi.code)
+        # item id → (value that counts, reported directly?, computed from raw inputs)
         results = computed.get(kpi.code, {})
+        raw_shown = []
         for item in kpi.items:
-            values[("computed", kpi.code, item.id)] = escape(format_number(results.get(item.id)))
+            value, direct, raw = results.get(item.id, (None, False, None))
+            values[("computed", kpi.code, item.id)] = macro("counted_value")(value, direct, raw)
+            if direct:
+                raw_shown.append(format_number(raw) if len(kpi.items) == 1 else
+                                 f"{item.label.get(lang)} {format_number(raw)}")
+        values[("direct_note", kpi.code)] = (macro("direct_note")("; ".join(raw_shown))
+                                             if raw_shown else "")
+        raw_ticked = formdata.get(prefix + "__direct")
+        ticked = raw_ticked is not None and raw_ticked not in _BOOL_FALSE
+        rows = []
+        for item in kpi.items:
+            name = result_field_name(item.id)
+            found = findings.get(item.result_key, [])
+            rows.append({
+                "name": name, "text": _text_value(formdata, name),
+                "why": _text_value(formdata, name + "__why"),
+                "label": item.label.get(lang) if item.part else kpi.name.get(lang),
+                "unit": item.unit.get(lang) if item.value_type != "percent" else "%",
+                "boolean": item.value_type == "boolean", "found": found,
+                "flagged": item.result_key in unjustified,
+                "has_error": any(m.tier == "error" for m in found),
+                "has_warning": any(m.tier == "warning" for m in found)})
+        values[("direct", kpi.code)] = macro("direct_result")(kpi, prefix, ticked, rows, lang)
         by_value, unselected = widgets.tier[kpi.code]
         tier = formdata.get(prefix + "__tier")
         values[("tier", kpi.code)] = by_value.get(tier, unselected) if tier is not None else (

@@ -255,9 +255,10 @@ def _render_step(step, formdata: MultiDict, *, findings=None, provenance_finding
         resume="" if g.get("member") is not None else (
             session.get(SESSION_TOKEN) or workspace_token(city)),
         findings=findings or {}, provenance_findings=provenance_findings or {},
-        unjustified=set(unjustified), computed=wizard_service.computed_for_step(city.id, step),
+        unjustified=set(unjustified), computed=wizard_service.counted_for_step(city.id, step),
         files=evidence_service.evidence_for(city.id, [kpi.code for kpi in step.kpis]),
-        last_year=previous_year_values(city.id),
+        last_year=previous_year_values(city.id), lang=lang,
+        origins=wizard_service.assistant_figures(city.id, step),
         intro=hints.category_intro(catalog.kpis_in(step.category_id),
                                    guidance.reference_year(city.id)))
     return render_template("wizard/step.html", page=page), status
@@ -265,12 +266,15 @@ def _render_step(step, formdata: MultiDict, *, findings=None, provenance_finding
 
 def _display_findings(city_id: int, step, formdata) -> tuple[dict, dict]:
     submitted = wizard_service.input_from_form(step, formdata)
+    typed_results = {item_id for item_id, posted in submitted.results.items()
+                     if posted["text"].strip()}
     if not any(v["text"].strip() for v in submitted.values.values()) and not any(
-            p["year"] for p in submitted.provenance.values()):
+            p["year"] for p in submitted.provenance.values()) and not typed_results:
         return {}, {}
     checked = wizard_service.check_step(city_id, step, submitted, _lang())
-    shown = {dp_id: found for dp_id, found in checked.findings.items()
-             if submitted.values.get(dp_id, {}).get("text", "").strip()}
+    typed = {dp_id for dp_id, posted in submitted.values.items() if posted["text"].strip()}
+    typed |= {value_service.catalog().result_point(item_id).id for item_id in typed_results}
+    shown = {dp_id: found for dp_id, found in checked.findings.items() if dp_id in typed}
     return shown, checked.provenance_findings
 
 
@@ -460,11 +464,14 @@ def preview(category_id: str, index: int):
         else:
             values.pop(entry.data_point_id, None)
     result = {}
+    from intake.services.results import counted_results
+
     for kpi in step.kpis:
-        computed = wizard_service.compute(kpi, values)
+        counted = counted_results(kpi, values)
         result[kpi.code] = [{"id": item.id, "label": item.label.get(_lang()),
                              "unit": item.unit.get(_lang()),
-                             "value": format_number(computed.get(item.id))}
+                             "value": format_number(counted[item.id][0]),
+                             "reported_directly": counted[item.id][1]}
                             for item in kpi.items]
     return jsonify(result)
 

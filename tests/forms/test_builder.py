@@ -23,7 +23,8 @@ def test_shared_inputs_come_first_and_once():
     catalog = load_catalog()
     steps = steps_for_category(catalog, "ec-ict-infrastructure")
     assert steps[0].kind == "shared"
-    assert {dp.id for dp in steps[0].data_points} == {"hh_total", "pop"}
+    # The city's area too: wireless coverage may be given by area instead of inhabitants.
+    assert {dp.id for dp in steps[0].data_points} == {"hh_total", "pop", "city_area"}
     assert all(not dp.shared for step in steps[1:] for dp in step.data_points)
 
 

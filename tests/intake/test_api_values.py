@@ -169,3 +169,11 @@ def test_yes_no_data_point_takes_true_or_false(client, city, token):
                        json={"value": True})
     assert saved.status_code == 200 and saved.get_json()["value"] is True
     assert value_service.get_city_values(city.id)[dp] is True
+
+
+def test_a_value_never_stored_can_be_written_with_the_etag_read(client, city, token):
+    etag = client.get(url(city, "wbb_subs"), headers=bearer(token)).headers["ETag"]
+    response = client.put(url(city, "wbb_subs"), headers={**bearer(token), "If-Match": etag},
+                          json={"value": 90_000})
+    assert response.status_code == 200, response.text
+    assert stored(city.id, "wbb_subs").number == 90_000

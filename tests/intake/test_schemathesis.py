@@ -60,7 +60,8 @@ def test_api_has_no_server_errors_and_matches_its_schema(app):
 
     # The same operations on ids that exist, so the 200 bodies are checked too.
     known = {"city_id": seeded["city_id"], "letter_id": seeded["letter_id"],
-             "data_point_id": seeded["data_point_id"], "conversation_id": "unknown"}
+             "data_point_id": seeded["data_point_id"], "conversation_id": "unknown",
+             "item_id": "EC: ICT: ICT: 4C#cov_3g"}
     for operation in operations:
         if operation.method.upper() != "GET":
             continue

@@ -89,8 +89,12 @@ def test_export_has_sheets_per_dimension_units_provenance_and_no_formulas(city):
         assert all(b"<f>" not in archive.read(n) for n in sheets)
     from forms.catalog import load_catalog
 
-    every = {dp.id for kpi in load_catalog().kpis for dp in kpi.data_points}
-    assert set(rows) == every  # one row per data point
+    catalog = load_catalog()
+    every = {dp.id for kpi in catalog.kpis for dp in kpi.data_points}
+    results = {item.result_key for item in catalog.scored_items()}
+    assert len(results) == 112
+    # One row per data point, and one per scored item for a result reported directly.
+    assert set(rows) == every | results
 
 
 def test_csv_and_json_exports(city):
@@ -221,3 +225,24 @@ def test_sheets_and_headers_are_in_the_citys_language_and_such_a_workbook_import
     assert "Valeur" in headers and "value" not in headers
     plan = plan_import(city.id, edit(download.data, {"hh_internet": 7000}), locale="fr")
     assert [(c.data_point.id, c.new_text) for c in plan.changes] == [("hh_internet", "7000")]
+
+
+def test_results_reported_directly_round_trip_with_the_same_checks(app, city):
+    from intake.services.scoring import current_payload
+    from scoring.jobs import score_category
+
+    data = export_xlsx(city.id)
+    rows = rows_of(load_workbook(io.BytesIO(data)))
+    assert "result:EC: ICT: ICT: 1C" in rows and "result:EC: ICT: ICT: 4C#cov_3g" in rows
+    plan = plan_import(city.id, edit(data, {"result:EC: ICT: ICT: 1C": 140,
+                                            "result:EC: ICT: ICT: 4C#cov_3g": "95 %"}))
+    found = {c.data_point.id: [m.id for m in c.errors] for c in plan.problems}
+    assert found["result:EC: ICT: ICT: 1C"] == ["percent_over_100"]
+    assert "result:EC: ICT: ICT: 4C#cov_3g" not in found  # "95 %" in a percent field is 95
+    apply_import(city.id, edit(data, {"result:EC: ICT: ICT: 1C": 92.4}), actor="import")
+    assert get_city_values(city.id)["result:EC: ICT: ICT: 1C"] == 92.4
+    result = score_category(current_payload(city.id, "ec-ict-infrastructure"))
+    item = next(i for i in result["items"] if i["id"] == "EC: ICT: ICT: 1C")
+    assert (item["value"], item["reported_directly"], item["computed_value"]) == (92.4, True, 60)
+    exported = rows_of(load_workbook(io.BytesIO(export_xlsx(city.id))))
+    assert exported["result:EC: ICT: ICT: 1C"][2]["value"] == 92.4

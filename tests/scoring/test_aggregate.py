@@ -59,3 +59,19 @@ def test_percent_is_between_25_and_100_and_order_free(points):
     percent = category_percent(points)
     assert 25.0 <= percent <= 100.0
     assert category_percent(list(reversed(points))) == pytest.approx(percent)
+
+
+def test_coverage_scores_say_from_how_many_categories_they_come():
+    from scoring.aggregate import coverage_scores
+
+    items = {"water": [{"status": "scored", "band": 4, "sub": "ict"},
+                       {"status": "scored", "band": 2, "sub": "infra"}],
+             "ict": [{"status": "scored", "band": 3, "sub": "ict"}],
+             "transport": [{"status": "not_reported", "band": None, "sub": "infra"}]}
+    members = {"ict": {"water", "ict"}, "infra": {"water", "transport", "drainage"}}
+    found = coverage_scores(items, members, lambda _category, item: item["sub"])
+    assert found["ict"]["percent"] == 87.5 and found["ict"]["categories_scored"] == 2
+    assert found["ict"]["categories_total"] == 2 and not found["ict"]["partial"]
+    assert found["infra"]["percent"] == 50.0
+    assert (found["infra"]["categories_scored"], found["infra"]["categories_total"]) == (1, 3)
+    assert found["infra"]["partial"]

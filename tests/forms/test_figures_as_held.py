@@ -1,0 +1,56 @@
+"""Figures as cities hold them: staff in full-time equivalents, a share typed as a count."""
+
+from __future__ import annotations
+
+from forms.catalog import load_catalog
+from forms.fields import PERCENT_OF_TOTAL, parse_value, read_count
+from forms.rules import RuleContext, check_value
+
+
+def test_staff_counts_take_full_time_equivalents():
+    catalog = load_catalog()
+    for dp_id in ("police", "firefighters", "physicians"):
+        point = catalog.data_point(dp_id)
+        assert point.fte and point.type == "count"
+        assert check_value(point, 212.5, RuleContext()) == []
+    # Other counts stay whole.
+    households = catalog.data_point("hh_total")
+    assert [m.id for m in check_value(households, 212.5, RuleContext())] == ["not_whole"]
+
+
+def test_a_percentage_is_never_taken_as_a_count():
+    refused = parse_value("count", "95 %")
+    assert refused.value is None and refused.error.id == "percent_in_count"
+    assert parse_value("count", "95٪").error.id == "percent_in_count"
+    # A percent field still reads it as the share it is.
+    assert parse_value("percent", "95 %").value == 95
+
+
+def test_with_the_total_known_the_share_is_offered_converted_and_taken_when_chosen():
+    offered = read_count("95 %", total=40_000, total_label="Total households")
+    assert offered.value is None and offered.error.id == "percent_in_count_total"
+    assert offered.error.params["converted"] == 38_000
+    assert "38000" in offered.error.render() or "38000.0" in offered.error.render()
+    assert read_count("95 %", meant=PERCENT_OF_TOTAL, total=40_000).value == 38_000
+    # A share above 100 % of the total is no share of it: nothing is offered.
+    assert read_count("140 %", total=40_000).error.id == "percent_in_count"
+    assert read_count("38 000", total=40_000).value == 38_000
+
+
+def test_kpis_checked_against_the_manual_cite_its_pages():
+    catalog = load_catalog()
+    cited = {kpi.code: kpi.manual_urls for kpi in catalog.kpis if kpi.manual_pages}
+    assert len(cited) >= 20
+    # The two corrected against the 2022 manual: CAIDI (p. 76) and a Sustainable KPI (p. 79).
+    assert cited["EC: I: ES: 2C"][0].endswith("/page76.html")
+    assert catalog.kpi("EC: I: ES: 2C").unit.get("en") == "minutes per interruption"
+    assert cited["EC: I: T: 2A"][0].endswith("/page79.html")
+    assert catalog.kpi("EC: I: T: 2A").kind == "sustainable"
+    assert all(url.startswith("https://www.itu.int/en/publications/Documents/tsb/2022-U4SSC-"
+                              "KPIs-Verification-Manual") for urls in cited.values()
+               for url in urls)
+    # The manual's types: 20 smart, 31 structural, 40 sustainable (the brochure's 20/32/39
+    # no longer adds up since EC: I: T: 2A is Sustainable).
+    kinds = [kpi.kind for kpi in catalog.kpis]
+    assert (kinds.count("smart"), kinds.count("structural"), kinds.count("sustainable")) == (
+        20, 31, 40)
