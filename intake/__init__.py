@@ -17,6 +17,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the portal. `config` overrides the environment (used by tests)."""
     app = Flask(__name__, instance_relative_config=True)
     configure_settings(app, config)
+    register_request_limits(app)
     register_extensions(app)
     register_i18n(app)
     register_security(app)
@@ -31,6 +32,12 @@ def configure_settings(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config.update(build_config(app.instance_path, overrides))
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("intake").setLevel(logging.INFO)
+
+
+def register_request_limits(app: Flask) -> None:
+    from intake.request_limits import init_request_limits
+
+    init_request_limits(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -82,6 +82,12 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RQ_QUEUES": ["scoring", "documents", "mail", "default"],
         "JOB_TIMEOUT": int(env.get("JOB_TIMEOUT", "120")),
         "JOB_RETRIES": int(env.get("JOB_RETRIES", "3")),
+        # A job row still running this long after JOB_TIMEOUT is a dead worker's: the
+        # reaper hands it to another worker.
+        "JOB_LEASE_GRACE": int(env.get("JOB_LEASE_GRACE", "60")),
+        # How often a worker cleans RQ's registries and tries to take over the scheduler
+        # (RQ's default, 10 minutes, let retries wait behind a dead scheduler's lock).
+        "WORKER_MAINTENANCE_INTERVAL": int(env.get("WORKER_MAINTENANCE_INTERVAL", "15")),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),

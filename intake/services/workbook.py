@@ -23,6 +23,7 @@ from intake.extensions import db
 from intake.models import City
 from intake.models.submission import COMPLETE
 from intake.services import values as value_service
+from intake.services.csv_cells import safe_cell
 from intake.services.evidence import MAX_UNPACKED_BYTES, check_xlsx
 from intake.services.values import Entry, catalog
 
@@ -134,9 +135,7 @@ def export_xlsx(city_id: int, lang: str = "en") -> bytes:
 
 
 def _csv_safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    return safe_cell(value)
 
 
 def export_csv(city_id: int, lang: str = "en") -> str:

@@ -1,0 +1,21 @@
+"""The periodic housekeeping tasks (see intake.schedule): lost jobs, stale uploads, old talk."""
+
+from __future__ import annotations
+
+import logging
+
+from intake.schedule import periodic
+
+log = logging.getLogger(__name__)
+
+
+@periodic(60)
+def reap_lost_jobs() -> dict[str, int]:
+    """Jobs whose worker died or whose queue entry vanished go back to a worker."""
+    from intake.jobs import _fresh_connections_after_fork, reap_jobs
+
+    _fresh_connections_after_fork()
+    counts = reap_jobs()
+    if any(counts.values()):
+        log.warning("reaped lost jobs: %s", counts)
+    return counts
