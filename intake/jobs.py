@@ -162,12 +162,12 @@ _RQ_GAVE_UP = {"failed", "stopped", "canceled"}
 
 def _rq_status(connection: Redis, job_id: str) -> str | None:
     """The RQ job's status, or None when Redis no longer knows the job."""
-    from rq.exceptions import NoSuchJobError
+    from rq.exceptions import InvalidJobOperation, NoSuchJobError
     from rq.job import Job
 
     try:
         status = Job.fetch(job_id, connection=connection).get_status(refresh=False)
-    except NoSuchJobError:
+    except (NoSuchJobError, InvalidJobOperation):  # no job, or a husk without a status
         return None
     return str(getattr(status, "value", status)) if status is not None else None
 
@@ -182,11 +182,14 @@ def _requeue(record: JobRecord, why: str) -> None:
         db.session.commit()
         return
     if connection is not None:
+        from rq.exceptions import InvalidJobOperation, NoSuchJobError
         from rq.job import Job
 
         # The old entry (failed, stopped, half-run) would block a job with the same id.
         try:
-            Job(record.id, connection=connection).delete(remove_from_queue=True)
+            Job.fetch(record.id, connection=connection).delete(remove_from_queue=True)
+        except (NoSuchJobError, InvalidJobOperation):
+            pass
         except RedisError:
             return
     record.state = JobState.PENDING

@@ -89,7 +89,13 @@ def supervise(make_worker: Callable[[], object], connection: Redis, *,
         wait_for_redis(connection, sleep=sleep)
         try:
             break_dead_scheduler_locks(connection, queue_names)
-            on_connect()
+            try:
+                on_connect()
+            except RedisError:
+                raise
+            except Exception:
+                # The hand-over can wait for the reaper; the worker must not die over it.
+                log.exception("could not hand over pending jobs; starting the worker anyway")
             worker = make_worker()
             started = time.monotonic()
             worker.work(burst=burst, with_scheduler=not burst)

@@ -44,18 +44,29 @@ class WorkerProcess:
                "MAIL_PORT": str(smtp_port), "JOB_TIMEOUT": "30",
                "PYTHONPATH": str(ROOT)}
         self.log = tmp_path / f"worker-{time.monotonic_ns()}.log"
-        self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "flask"), "rq", "worker", *args],
-            cwd=ROOT, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
-            start_new_session=True)
+        with self.log.open("w") as output:
+            self.process = subprocess.Popen(
+                [str(Path(sys.executable).parent / "flask"), "rq", "worker", *args],
+                cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+                start_new_session=True)
 
     def signal(self, number: int) -> None:
         os.killpg(self.process.pid, number)
+
+    def kill_all(self) -> None:
+        """SIGKILL the worker and its work horse (RQ starts the horse in its own session)."""
+        pids = _descendants(self.process.pid)
+        self.signal(signal.SIGKILL)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
 
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def stop(self) -> None:
+        leftovers = _descendants(self.process.pid)
         if self.alive():
             self.signal(signal.SIGTERM)
             try:
@@ -65,14 +76,34 @@ class WorkerProcess:
                 self.process.wait(timeout=10)
         with contextlib.suppress(ProcessLookupError):
             self.signal(signal.SIGKILL)  # the scheduler child, if it outlived the worker
+        for pid in leftovers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _descendants(pid: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        found.extend(children)
+        frontier.extend(children)
+    return found
 
 
 def wait_until(condition, what: str, timeout: float = 90.0, worker=None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         db.session.expire_all()
+        done = condition()
+        # Never hold a transaction while the worker runs (SQLite: BEGIN IMMEDIATE locks).
         db.session.commit()
-        if condition():
+        if done:
             return
         time.sleep(0.2)
     log = worker.log.read_text()[-3000:] if worker is not None else ""
@@ -108,6 +139,7 @@ def workers(database_url, redis_url, tmp_path, smtp):
     started: list[WorkerProcess] = []
 
     def start(*args: str) -> WorkerProcess:
+        db.session.commit()  # no open transaction while another process writes
         worker = WorkerProcess(database_url, redis_url, tmp_path, smtp.port, *args)
         started.append(worker)
         return worker
@@ -123,8 +155,7 @@ def test_worker_killed_while_sending_sends_the_mail_once(web, workers, smtp):
     first = workers()
     wait_until(lambda: len(smtp.messages) == 1, "the message to reach the server",
                worker=first)
-    first.signal(signal.SIGKILL)
-    first.process.wait(timeout=10)
+    first.kill_all()
     smtp.hang.clear()
     (row,) = rows()
     assert row.state == JobState.RUNNING  # what the probe found stuck forever
@@ -148,8 +179,7 @@ def test_a_job_killed_mid_run_is_done_once_after_the_reaper(web, workers, tmp_pa
     enqueue("test.slow", {"log": str(log), "seconds": 2}, key="slow-1")
     first = workers()
     wait_until(lambda: log.exists(), "the job to start", worker=first)
-    first.signal(signal.SIGKILL)
-    first.process.wait(timeout=10)
+    first.kill_all()
     later = utcnow() + timedelta(seconds=30 + web.config["JOB_LEASE_GRACE"] + 1)
     assert reap_jobs(now=later) == {"requeued": 1, "failed": 0}
     second = workers("--burst")
