@@ -26,7 +26,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import EmailField
 from wtforms.validators import Length, Optional, Regexp
 
-from forms.builder import QUALITY_TIERS, build_step_form, kpi_field_prefix
+from forms.builder import QUALITY_TIERS, build_step_form, field_name, kpi_field_prefix
 from intake.i18n import current_language
 from intake.models import City
 from intake.permissions import current_city, remember_city
@@ -239,6 +239,14 @@ def save(category_id: str, index: int):
     if expected is None:
         expected = -1  # garbled: treated as a stale copy (a conflict), never a crash
     submitted = wizard_service.input_from_form(step, formdata)
+    overlong = wizard_service.overlong_values(step, submitted)
+    if overlong:
+        shown = formdata.copy()
+        for dp_id in overlong:
+            shown[field_name(dp_id)] = submitted.values[dp_id]["text"]
+        return _render_step(step, shown, findings=overlong, status=422, notice=_(
+            "Nothing on this page was saved: a figure is longer than its box allows. "
+            "Correct it and save again."))
     action = formdata.get("action", "save")
     outcome = wizard_service.save_step(city.id, step, submitted, expected_version=expected,
                                        actor=_actor(), locale=_lang(), action=action)
