@@ -116,6 +116,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # If Redis (the shared counter store) is down, serve the request rather than fail it.
         "RATELIMIT_SWALLOW_ERRORS": True,
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
+        # A previewed workbook not applied within this many seconds is deleted.
+        "PENDING_IMPORT_TTL": int(env.get("PENDING_IMPORT_TTL", "3600")),
+        # Evidence per city: at most this many files and bytes.
+        "EVIDENCE_QUOTA_FILES": int(env.get("EVIDENCE_QUOTA_FILES", "300")),
+        "EVIDENCE_QUOTA_BYTES": int(env.get("EVIDENCE_QUOTA_BYTES", str(500 * 1024 * 1024))),
         "DOCUMENT_FOLDER": str(Path(instance_path) / "documents"),
     }
     config.update(overrides)

@@ -19,3 +19,11 @@ def reap_lost_jobs() -> dict[str, int]:
     if any(counts.values()):
         log.warning("reaped lost jobs: %s", counts)
     return counts
+
+
+@periodic(15 * 60)
+def delete_stale_imports() -> int:
+    """Previewed workbooks nobody applied (PENDING_IMPORT_TTL) leave the disk."""
+    from intake.services.workbook import clean_pending
+
+    return clean_pending()

@@ -477,6 +477,13 @@ def import_workbook():
                            ticket=ticket, lang=_lang())
 
 
+@bp.post("/import/cancel")
+@city_required
+def import_cancel():
+    workbook_service.drop_pending(g.city.id, request.form.get("ticket", ""))
+    return redirect(url_for("wizard.import_workbook"))
+
+
 @bp.post("/import/apply")
 @city_required
 def import_apply():
