@@ -116,6 +116,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # If Redis (the shared counter store) is down, serve the request rather than fail it.
         "RATELIMIT_SWALLOW_ERRORS": True,
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
+        # An unfinished assistant conversation without a turn for this long is deleted.
+        "CONVERSATION_TTL_DAYS": int(env.get("CONVERSATION_TTL_DAYS", "30")),
         # A previewed workbook not applied within this many seconds is deleted.
         "PENDING_IMPORT_TTL": int(env.get("PENDING_IMPORT_TTL", "3600")),
         # Evidence per city: at most this many files and bytes.

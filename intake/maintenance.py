@@ -27,3 +27,13 @@ def delete_stale_imports() -> int:
     from intake.services.workbook import clean_pending
 
     return clean_pending()
+
+
+@periodic(60 * 60)
+def expire_conversations() -> int:
+    """Assistant conversations abandoned for CONVERSATION_TTL_DAYS are deleted."""
+    from intake.jobs import _fresh_connections_after_fork
+    from intake.services.conversations import expire_conversations as expire
+
+    _fresh_connections_after_fork()
+    return expire()
