@@ -1,12 +1,14 @@
-"""Requests the database or the JSON parser cannot take get a 400/404, never a 500."""
+"""Requests the database or the JSON parser cannot take: a 400/404 or cleaned, never a 500."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Request, request
+from flask import Flask, Request
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
+from werkzeug.utils import cached_property
 
 # Ids are 32-bit integers in PostgreSQL: a larger one in a URL leads nowhere (404) rather
 # than to "integer out of range" from the database (a 500).
@@ -40,7 +42,25 @@ def _depth(value: Any, limit: int) -> int:
 
 
 class BoundedRequest(Request):
-    """JSON bodies too deep to parse, or too deep to be ours, are a 400 like any bad JSON."""
+    """JSON bodies too deep to parse, or too deep to be ours, are a 400 like any bad JSON;
+    NUL characters never reach a view (no text column can store one, no one types one).
+
+    NUL is removed rather than refused: what else was typed is kept, as for any other
+    control character the forms clean up.
+    """
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict:
+        raw = super().args
+        return _without_nul_pairs(raw) if any(
+            "\x00" in key or "\x00" in value for key, value in raw.items(multi=True)) else raw
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form is not None and any("\x00" in key or "\x00" in value
+                                    for key, value in form.items(multi=True)):
+            self.__dict__["form"] = _without_nul_pairs(form)
 
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
         try:
@@ -53,27 +73,25 @@ class BoundedRequest(Request):
             if silent:
                 return None
             raise BadRequest("The JSON body is nested too deeply.")
-        return data
+        return _without_nul(data)
 
 
-def _has_nul(pairs) -> bool:
-    return any("\x00" in key or "\x00" in value for key, value in pairs)
+def _without_nul(value: Any) -> Any:
+    """JSON strings without NUL characters (no text column can store one; no one means one)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value
 
 
-def refuse_nul_bytes() -> None:
-    """No text the portal stores may hold NUL (PostgreSQL refuses it): 400 at the door."""
-    if "\x00" in request.path or _has_nul(request.args.items(multi=True)):
-        raise BadRequest()
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") \
-                and _has_nul(request.form.items(multi=True)):
-            raise BadRequest()
-        if request.is_json and (b"\\u0000" in request.get_data(cache=True)
-                                or b"\x00" in request.get_data(cache=True)):
-            raise BadRequest("The JSON body holds a NUL character.")
+def _without_nul_pairs(data: MultiDict) -> ImmutableMultiDict:
+    return ImmutableMultiDict([(key.replace("\x00", ""), value.replace("\x00", ""))
+                               for key, value in data.items(multi=True)])
 
 
 def init_request_limits(app: Flask) -> None:
     app.request_class = BoundedRequest
     app.url_map.converters["int"] = DatabaseIdConverter
-    app.before_request(refuse_nul_bytes)
