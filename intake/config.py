@@ -116,6 +116,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # If Redis (the shared counter store) is down, serve the request rather than fail it.
         "RATELIMIT_SWALLOW_ERRORS": True,
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
+        # New cities and letters the public assistant may create per hour, all visitors
+        # together (the secretariat's own paths are not counted or held back).
+        "ASSISTANT_LETTERS_PER_HOUR": int(env.get("ASSISTANT_LETTERS_PER_HOUR", "20")),
         # An unfinished assistant conversation without a turn for this long is deleted.
         "CONVERSATION_TTL_DAYS": int(env.get("CONVERSATION_TTL_DAYS", "30")),
         # A previewed workbook not applied within this many seconds is deleted.

@@ -120,6 +120,15 @@ def _apply(conversation: Conversation, text: str, locale: str | None) -> Reply:
     new_state, turn = engine.answer(state, text, quote=quote_fee)
     said = _as_said(text, shown)
     if turn.done:
+        from intake.services.participation import assistant_cap_reached
+
+        if assistant_cap_reached():
+            db.session.rollback()
+            with force_locale(state["locale"]):
+                problem = _("Many cities have joined in the last hour, so new letters are "
+                            "paused for a while. Your answers are saved; please choose "
+                            "“Yes” again in an hour.")
+            return Reply(conversation, engine.render(state, quote=quote_fee, error=problem))
         outcome = _confirm(conversation, new_state)
         if outcome is None:
             db.session.rollback()
