@@ -119,6 +119,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # New cities and letters the public assistant may create per hour, all visitors
         # together (the secretariat's own paths are not counted or held back).
         "ASSISTANT_LETTERS_PER_HOUR": int(env.get("ASSISTANT_LETTERS_PER_HOUR", "20")),
+        # Snapshot PDFs (about 2 s of CPU each) made at once per web process, and how long
+        # a request waits for a turn before a 503 "busy, retry".
+        "SNAPSHOT_PDF_CONCURRENCY": int(env.get("SNAPSHOT_PDF_CONCURRENCY", "2")),
+        "SNAPSHOT_PDF_WAIT": float(env.get("SNAPSHOT_PDF_WAIT", "10")),
         # An unfinished assistant conversation without a turn for this long is deleted.
         "CONVERSATION_TTL_DAYS": int(env.get("CONVERSATION_TTL_DAYS", "30")),
         # A previewed workbook not applied within this many seconds is deleted.
