@@ -19,7 +19,7 @@ from intake.permissions import (
 )
 from intake.secretariat import bp, overview
 from intake.secretariat.forms import AssignForm, ConfirmForm, MoveForm
-from intake.services import accounts, pipeline
+from intake.services import accounts, pipeline, spam
 
 SEARCH_MAX = 100
 
@@ -85,7 +85,7 @@ def _render_city(city: City, *, move_form: MoveForm | None = None,
         history=pipeline.history(city.id), move_form=move_form, assign_form=assign_form,
         remove_form=ConfirmForm(formdata=None), verifiers=assigned,
         can_manage=can_manage(user), letters=letters, languages=LANGUAGES,
-        overdue_days=pipeline.OVERDUE_AFTER_DAYS,
+        overdue_days=pipeline.OVERDUE_AFTER_DAYS, spam_form=ConfirmForm(formdata=None),
     ), status
 
 
@@ -111,6 +111,20 @@ def move_city(city_id: int):
     flash(_("%(city)s is now at the step “%(stage)s”. The focal point is informed by e-mail.",
             city=city.name, stage=pipeline.stage_label(target)), "success")
     return redirect(url_for("secretariat.city_page", city_id=city.id))
+
+
+@bp.post("/cities/<int:city_id>/reject-spam")
+@staff_required(UserRole.SECRETARIAT)
+def reject_spam(city_id: int):
+    city = staff_city_or_abort(city_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    name = city.name
+    spam.reject_as_spam(city.id, actor=current_staff_user())
+    flash(_("%(city)s was rejected as spam: its letter, links and pending e-mails are "
+            "removed.", city=name), "success")
+    return redirect(url_for("secretariat.overview"))
 
 
 @bp.post("/cities/<int:city_id>/verifiers")
