@@ -17,6 +17,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the portal. `config` overrides the environment (used by tests)."""
     app = Flask(__name__, instance_relative_config=True)
     configure_settings(app, config)
+    register_request_limits(app)
     register_extensions(app)
     register_i18n(app)
     register_security(app)
@@ -34,6 +35,12 @@ def configure_settings(app: Flask, overrides: dict[str, Any] | None) -> None:
     from intake.services.team import install_log_mask
 
     install_log_mask()  # colleagues' personal links never reach a log file
+
+
+def register_request_limits(app: Flask) -> None:
+    from intake.request_limits import init_request_limits
+
+    init_request_limits(app)
 
 
 def register_extensions(app: Flask) -> None:

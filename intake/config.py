@@ -139,6 +139,12 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Days a city gets to collect its data once its letter is acknowledged, until the
         # secretariat changes the default in the portal.
         "COLLECTION_DAYS": int(env.get("COLLECTION_DAYS", "120")),
+        # A job row still running this long after JOB_TIMEOUT is a dead worker's: the
+        # reaper hands it to another worker.
+        "JOB_LEASE_GRACE": int(env.get("JOB_LEASE_GRACE", "60")),
+        # How often a worker cleans RQ's registries and tries to take over the scheduler
+        # (RQ's default, 10 minutes, let retries wait behind a dead scheduler's lock).
+        "WORKER_MAINTENANCE_INTERVAL": int(env.get("WORKER_MAINTENANCE_INTERVAL", "15")),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
@@ -181,6 +187,20 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TOTP_FOR_SECRETARIAT": env.get("TOTP_FOR_SECRETARIAT")
         or ("required" if production else "optional"),
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
+        # New cities and letters the public assistant may create per hour, all visitors
+        # together (the secretariat's own paths are not counted or held back).
+        "ASSISTANT_LETTERS_PER_HOUR": int(env.get("ASSISTANT_LETTERS_PER_HOUR", "20")),
+        # Snapshot PDFs (about 2 s of CPU each) made at once per web process, and how long
+        # a request waits for a turn before a 503 "busy, retry".
+        "SNAPSHOT_PDF_CONCURRENCY": int(env.get("SNAPSHOT_PDF_CONCURRENCY", "2")),
+        "SNAPSHOT_PDF_WAIT": float(env.get("SNAPSHOT_PDF_WAIT", "10")),
+        # An unfinished assistant conversation without a turn for this long is deleted.
+        "CONVERSATION_TTL_DAYS": int(env.get("CONVERSATION_TTL_DAYS", "30")),
+        # A previewed workbook not applied within this many seconds is deleted.
+        "PENDING_IMPORT_TTL": int(env.get("PENDING_IMPORT_TTL", "3600")),
+        # Evidence per city: at most this many files and bytes.
+        "EVIDENCE_QUOTA_FILES": int(env.get("EVIDENCE_QUOTA_FILES", "300")),
+        "EVIDENCE_QUOTA_BYTES": int(env.get("EVIDENCE_QUOTA_BYTES", str(500 * 1024 * 1024))),
         "DOCUMENT_FOLDER": str(Path(instance_path) / "documents"),
     }
     config.update(overrides)

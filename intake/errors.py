@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -30,6 +30,8 @@ MESSAGES = {
              "split it into several.")),
     429: (_l("Too many attempts"),
           _l("Please wait a minute before trying again.")),
+    503: (_l("The portal is busy"),
+          _l("Many documents are being prepared right now. Please try again in a minute.")),
     500: (_l("Something went wrong on our side"),
           _l("Nothing you did caused this. What you entered before this page was saved. "
              "Please try again in a moment.")),
@@ -63,7 +65,11 @@ def register_error_handlers(app: Flask) -> None:
             # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either.
             return error
         if error.code in MESSAGES:
-            return render_error(error.code)
+            response = make_response(render_error(error.code))
+            retry_after = getattr(error, "retry_after", None)
+            if isinstance(retry_after, int):
+                response.headers["Retry-After"] = str(retry_after)
+            return response
         return error
 
     from intake.services.values import CityFrozen

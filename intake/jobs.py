@@ -14,6 +14,7 @@ import os
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -135,15 +136,97 @@ def dispatch(record: JobRecord) -> None:
 
 
 def reconcile_pending() -> int:
-    """Queue every job left pending (e.g. while Redis was down). Returns how many."""
-    pending = db.session.execute(
-        select(JobRecord).where(JobRecord.state == JobState.PENDING)
-    ).scalars()
+    """Queue every job left pending (e.g. while Redis was down), and every job recorded as
+    queued whose RQ job is gone (Redis restarted empty). Returns how many."""
     count = 0
+    pending = db.session.execute(
+        select(JobRecord).where(JobRecord.state == JobState.PENDING)).scalars()
     for record in list(pending):
         dispatch(record)
         count += 1
+    connection = get_redis()
+    if connection is None:
+        return count
+    queued = db.session.execute(
+        select(JobRecord).where(JobRecord.state == JobState.QUEUED)).scalars()
+    for record in list(queued):
+        if _rq_status(connection, record.id) is None:
+            _requeue(record, "its queue entry was lost (Redis restarted)")
+            count += 1
     return count
+
+
+# RQ states after which the RQ job will never run again by itself.
+_RQ_GAVE_UP = {"failed", "stopped", "canceled"}
+
+
+def _rq_status(connection: Redis, job_id: str) -> str | None:
+    """The RQ job's status, or None when Redis no longer knows the job."""
+    from rq.exceptions import InvalidJobOperation, NoSuchJobError
+    from rq.job import Job
+
+    try:
+        status = Job.fetch(job_id, connection=connection).get_status(refresh=False)
+    except (NoSuchJobError, InvalidJobOperation):  # no job, or a husk without a status
+        return None
+    return str(getattr(status, "value", status)) if status is not None else None
+
+
+def _requeue(record: JobRecord, why: str) -> None:
+    """Hand a lost job to a worker again, or mark it failed once it used its attempts."""
+    connection = get_redis()
+    if record.attempts >= current_app.config["JOB_RETRIES"] + 1:
+        record.state = JobState.FAILED
+        record.error = f"gave up after {record.attempts} attempt(s): {why}"[:2000]
+        record.finished_at = utcnow()
+        db.session.commit()
+        return
+    if connection is not None:
+        from rq.exceptions import InvalidJobOperation, NoSuchJobError
+        from rq.job import Job
+
+        # The old entry (failed, stopped, half-run) would block a job with the same id.
+        try:
+            Job.fetch(record.id, connection=connection).delete(remove_from_queue=True)
+        except (NoSuchJobError, InvalidJobOperation):
+            pass
+        except RedisError:
+            return
+    record.state = JobState.PENDING
+    record.error = why[:2000]
+    db.session.commit()
+    dispatch(record)
+
+
+def reap_jobs(now: datetime | None = None) -> dict[str, int]:
+    """Re-queue `queued`/`running` rows whose RQ job is gone after its lease; fail those
+    that used their attempts. Run on a schedule (`flask rq cron`) and by each worker start.
+
+    A row's lease: RQ stops a job after JOB_TIMEOUT, so a row still `running` (or still
+    `queued` with no live RQ job) that long after it started belongs to a worker that died.
+    """
+    connection = get_redis()
+    if connection is None:
+        return {"requeued": 0, "failed": 0}
+    now = now or utcnow()
+    lease = timedelta(seconds=current_app.config["JOB_TIMEOUT"]
+                      + current_app.config["JOB_LEASE_GRACE"])
+    counts = {"requeued": 0, "failed": 0}
+    rows = db.session.execute(select(JobRecord).where(
+        JobRecord.state.in_((JobState.QUEUED, JobState.RUNNING)))).scalars()
+    for record in list(rows):
+        since = record.started_at or record.created_at
+        status = _rq_status(connection, record.id)
+        if record.state == JobState.QUEUED:
+            lost = status is None or status in _RQ_GAVE_UP
+        else:
+            lost = since + lease < now and status not in ("queued", "scheduled", "deferred")
+        if not lost:
+            continue
+        _requeue(record, "the worker running it stopped" if record.state == JobState.RUNNING
+                 else "its queue entry was lost")
+        counts["failed" if record.state == JobState.FAILED else "requeued"] += 1
+    return counts
 
 
 def retry(job_id: str) -> JobRecord | None:

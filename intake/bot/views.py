@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -94,7 +94,7 @@ def begin():
 def show(conversation_id: str):
     conversation = get_conversation(conversation_id)
     if conversation is None:
-        abort(404)
+        return _gone()
     session[SESSION_KEY] = conversation.id
     turn = current_turn(conversation, current_language())
     transcript = list(conversation.transcript or [])
@@ -118,10 +118,16 @@ def reply(conversation_id: str):
         reply = post_message(conversation_id, form.message(), locale=current_language(),
                              base_url=request.host_url)
     except ConversationNotFound:
-        abort(404)
+        return _gone()
     if reply.completed_now:
         remember_completed(reply.conversation.id)
     return redirect(url_for("bot.show", conversation_id=conversation_id, _anchor="latest"))
+
+
+def _gone():
+    """An unknown or expired conversation: say so and offer a fresh start (never a bare 404)."""
+    session.pop(SESSION_KEY, None)
+    return render_template("bot/gone.html", restart_form=RestartForm()), 404
 
 
 @bp.post("/restart")

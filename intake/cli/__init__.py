@@ -40,40 +40,54 @@ def rq_worker(queues: tuple[str, ...], burst: bool, simple: bool) -> None:
     """Run an RQ worker with the app's context (queues: scoring documents mail default)."""
     from rq import Queue, SimpleWorker, Worker
 
-    from intake.jobs import get_redis, reconcile_pending, warm_up_statements
+    from intake.jobs import get_redis, reap_jobs, reconcile_pending, warm_up_statements
+    from intake.worker import supervise
 
     connection = get_redis()
     if connection is None:
         click.echo("REDIS_URL is not set: jobs already run inline in the web process; "
                    "set REDIS_URL to use a worker.", err=True)
         sys.exit(2)
-    from redis.exceptions import RedisError
-
-    try:
-        connection.ping()
-    except RedisError as error:
-        click.echo(f"Redis unreachable at {current_app.config['REDIS_URL']}: {error}", err=True)
-        sys.exit(2)
-    handed_over = reconcile_pending()
-    if handed_over:
-        click.echo(f"queued {handed_over} job(s) left pending while Redis was away")
-    from datetime import UTC, datetime
-
-    from intake.services.reminders import SWEEP_EVERY, schedule_next_sweep
-
-    # The reminders' sweep this hour (and, from it, every next hour) on RQ's scheduler.
-    schedule_next_sweep(datetime.now(UTC) - SWEEP_EVERY)
-    if not simple:
-        warm_up_statements()
-    # Each job runs in a forked process: no database connection may be open at fork time
-    # (SQLite in particular breaks when a child inherits one: "locking protocol").
-    db.session.remove()
-    db.engine.dispose()
     names = list(queues) or current_app.config["RQ_QUEUES"]
     worker_class = SimpleWorker if simple else Worker
-    worker = worker_class([Queue(n, connection=connection) for n in names],
-                          connection=connection)
-    worker.work(burst=burst, with_scheduler=not burst)
+
+    def hand_over() -> None:
+        handed_over = reconcile_pending()
+        if handed_over:
+            click.echo(f"queued {handed_over} job(s) left pending or lost while Redis was away")
+        reap_jobs()
+        from datetime import UTC, datetime
+
+        from intake.services.reminders import SWEEP_EVERY, schedule_next_sweep
+
+        # The reminders' sweep this hour (and, from it, every next hour) on RQ's scheduler.
+        schedule_next_sweep(datetime.now(UTC) - SWEEP_EVERY)
+        if not simple:
+            warm_up_statements()
+        # Each job runs in a forked process: no database connection may be open at fork
+        # time (SQLite in particular breaks when a child inherits one: "locking protocol").
+        db.session.remove()
+        db.engine.dispose()
+
+    def make_worker():
+        return worker_class(
+            [Queue(n, connection=connection) for n in names], connection=connection,
+            maintenance_interval=current_app.config["WORKER_MAINTENANCE_INTERVAL"])
+
+    supervise(make_worker, connection, queue_names=names, burst=burst, on_connect=hand_over)
+
+
+@rq_group.command("cron")
+def rq_cron() -> None:
+    """Enqueue the periodic housekeeping (lost jobs, stale imports, old conversations)."""
+    from intake.jobs import get_redis
+    from intake.schedule import build_cron_scheduler
+
+    connection = get_redis()
+    if connection is None:
+        click.echo("REDIS_URL is not set: the schedule needs Redis and a worker.", err=True)
+        sys.exit(2)
+    build_cron_scheduler(connection, current_app.config["JOB_TIMEOUT"]).start()
 
 
 @click.group("jobs")

@@ -17,7 +17,7 @@ from intake.main import bp
 from intake.redirects import safe_next
 from intake.services import onboarding
 from intake.services.fees_table import case_study_fee, fee_table
-from intake.services.health import check_health
+from intake.services.health import report_for
 
 
 class ResumeForm(FlaskForm):
@@ -122,5 +122,14 @@ def choose_language(code: str):
 
 @bp.get("/healthz")
 def healthz():
-    report = check_health()
-    return jsonify(report), (200 if report["status"] == "ok" else 503)
+    """Liveness: the process answers. 200 even while degraded (Redis or the database down),
+    so a load balancer or supervisor never drops or restarts every node at once."""
+    return jsonify(report_for(request.remote_addr)), 200
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness: 503 while the database is unreachable (Redis down only degrades: jobs wait
+    as pending rows)."""
+    report = report_for(request.remote_addr)
+    return jsonify(report), (503 if report["status"] == "error" else 200)

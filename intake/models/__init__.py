@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from intake.models.api_token import ApiToken
+from intake.models.audit import AuditEvent
 from intake.models.city import City, ProgrammeStage
 from intake.models.conversation import Conversation
 from intake.models.datapoint_check import DataPointCheck
@@ -26,6 +27,7 @@ from intake.models.values import DataValue, EvidenceFile, KpiProvenance, ValueAu
 from intake.models.verification import KpiVerification, Question, QuestionMessage
 
 __all__ = [
+    "AuditEvent",
     "ApiToken",
     "CaseStudy",
     "Assignment",

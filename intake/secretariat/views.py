@@ -43,6 +43,7 @@ from intake.services import (
     onboarding,
     pipeline,
     signed_letters,
+    spam,
     verification,
 )
 from intake.services.values import FROZEN_STAGES
@@ -114,6 +115,7 @@ def _render_city(city: City, *, move_form: MoveForm | None = None,
         remove_form=ConfirmForm(formdata=None), verifiers=assigned,
         can_manage=can_manage(user), letters=letters, languages=LANGUAGES,
         overdue_days=pipeline.OVERDUE_AFTER_DAYS, confirm_form=ConfirmForm(formdata=None),
+        spam_form=ConfirmForm(formdata=None),
         email_confirmed=onboarding.is_confirmed(city),
         frozen=current in FROZEN_STAGES,
         reopen_form=reopen_form or ReopenVerificationForm(formdata=None),
@@ -227,6 +229,20 @@ def revoke_token(token_id: int):
     else:
         abort(400)
     return redirect(url_for("secretariat.tokens"))
+
+
+@bp.post("/cities/<int:city_id>/reject-spam")
+@staff_required(UserRole.SECRETARIAT)
+def reject_spam(city_id: int):
+    city = staff_city_or_abort(city_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    name = city.name
+    spam.reject_as_spam(city.id, actor=current_staff_user())
+    flash(_("%(city)s was rejected as spam: its letter, links and pending e-mails are "
+            "removed.", city=name), "success")
+    return redirect(url_for("secretariat.overview"))
 
 
 @bp.post("/cities/<int:city_id>/verifiers")

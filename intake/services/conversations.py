@@ -5,15 +5,19 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import delete
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms import conversation as engine
 from intake.extensions import db
 from intake.fees import quote_fee
 from intake.models import Conversation
+from intake.models._types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +47,33 @@ def _bot_entry(turn: engine.Turn) -> dict:
 
 
 def get_conversation(conversation_id: str | None) -> Conversation | None:
+    """The conversation, or None when there is none or it was abandoned (expired)."""
     try:
         key = str(uuid.UUID(str(conversation_id)))
     except (ValueError, TypeError, AttributeError):
         return None
-    return db.session.get(Conversation, key)
+    conversation = db.session.get(Conversation, key)
+    if conversation is not None and _abandoned(conversation, utcnow()):
+        return None  # expired, even before the scheduled cleanup deletes it
+    return conversation
+
+
+def _expiry() -> timedelta:
+    return timedelta(days=current_app.config["CONVERSATION_TTL_DAYS"])
+
+
+def _abandoned(conversation: Conversation, now: datetime) -> bool:
+    return conversation.result is None and conversation.updated_at < now - _expiry()
+
+
+def expire_conversations(now: datetime | None = None) -> int:
+    """Delete unfinished conversations without a turn for CONVERSATION_TTL_DAYS."""
+    cutoff = (now or utcnow()) - _expiry()
+    deleted = db.session.execute(delete(Conversation).where(
+        Conversation.result.is_(None), Conversation.updated_at < cutoff),
+        execution_options={"synchronize_session": False}).rowcount
+    db.session.commit()
+    return deleted
 
 
 def start_conversation(locale: str | None) -> Reply:
@@ -116,6 +142,15 @@ def _apply(conversation: Conversation, text: str, locale: str | None,
             new_state, turn = offer
     completed_now = False
     if turn.done:
+        from intake.services.participation import assistant_cap_reached
+
+        if assistant_cap_reached():
+            db.session.rollback()
+            with force_locale(state["locale"]):
+                problem = _("Many cities have joined in the last hour, so new letters are "
+                            "paused for a while. Your answers are saved; please choose "
+                            "“Yes” again in an hour.")
+            return Reply(conversation, engine.render(state, quote=quote_fee, error=problem))
         outcome = _confirm(conversation, new_state, base_url)
         if outcome is None:
             db.session.rollback()

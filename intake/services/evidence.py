@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from intake.extensions import db
 from intake.models.values import EvidenceFile
@@ -124,6 +124,7 @@ def save_evidence(city_id: int, kpi_code: str, filename: str, stream: BinaryIO, 
         raise EvidenceError(_l("The file's name does not match its content. Send a PDF (.pdf), "
                                "an Excel workbook (.xlsx), a CSV file (.csv) or a PNG or JPEG "
                                "image (.png, .jpg) under its usual name."))
+    _check_quota(city_id, len(data))
     content_type, extension = KINDS[kind]
     stored_name = secrets.token_hex(16) + extension
     folder = Path(current_app.config["UPLOAD_FOLDER"])
@@ -137,6 +138,21 @@ def save_evidence(city_id: int, kpi_code: str, filename: str, stream: BinaryIO, 
     db.session.add(record)
     db.session.commit()
     return record
+
+
+def _check_quota(city_id: int, size: int) -> None:
+    """A city's evidence is capped in files and bytes, so no one can fill the disk."""
+    config = current_app.config
+    count, used = db.session.execute(
+        select(func.count(EvidenceFile.id), func.coalesce(func.sum(EvidenceFile.size), 0))
+        .where(EvidenceFile.city_id == city_id)).one()
+    if count + 1 > config["EVIDENCE_QUOTA_FILES"] or \
+            used + size > config["EVIDENCE_QUOTA_BYTES"]:
+        raise EvidenceError(_l(
+            "Your city's evidence storage is full (at most %(files)s files and %(size)s MB). "
+            "Delete files you no longer need, or ask the secretariat.",
+            files=config["EVIDENCE_QUOTA_FILES"],
+            size=config["EVIDENCE_QUOTA_BYTES"] // (1024 * 1024)))
 
 
 def _plain_name(filename: str | None) -> str:

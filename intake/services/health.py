@@ -1,4 +1,4 @@
-"""What /healthz reports: can we reach the database, and Redis when it is configured."""
+"""What /healthz and /readyz report: can we reach the database, and Redis when configured."""
 
 from __future__ import annotations
 
@@ -12,6 +12,23 @@ from intake.extensions import db
 def _one_line(error: Exception) -> str:
     message = str(getattr(error, "orig", None) or error).strip().splitlines()
     return (message[0] if message else type(error).__name__)[:300]
+
+
+LOCAL_ADDRESSES = frozenset({"127.0.0.1", "::1"})
+
+
+def public_view(report: dict) -> dict:
+    """The report without addresses, back-ends and error texts (for non-local callers)."""
+    return {"status": report["status"],
+            "database": {"ok": report["database"]["ok"]},
+            "redis": {"configured": report["redis"]["configured"],
+                      "ok": report["redis"]["ok"]}}
+
+
+def report_for(remote_addr: str | None) -> dict:
+    """The health report, with its details only when the caller is on this machine."""
+    report = check_health()
+    return report if remote_addr in LOCAL_ADDRESSES else public_view(report)
 
 
 def check_health() -> dict:

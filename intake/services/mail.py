@@ -1,4 +1,12 @@
-"""Outgoing e-mail, sent from a background job so a mail outage never fails a request."""
+"""Outgoing e-mail, sent from a background job so a mail outage never fails a request.
+
+Delivery is at most once per job: the job's row records that sending started (committed)
+before the message goes to the mail server. If the worker dies after that (killed, power
+cut) the message may or may not have left, and a rerun of the job does not send it again: a
+missing e-mail can be re-sent by hand ("resend the link"), a duplicate workspace link cannot
+be taken back. An error the mail server answers with (refused, unreachable) means nothing
+was sent, so that attempt's record is cleared and the job is retried.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +14,12 @@ import logging
 
 from flask import current_app
 from flask_mail import Message
+from sqlalchemy import update
 
-from intake.extensions import mail
-from intake.jobs import enqueue, job_handler
+from intake.extensions import db, mail
+from intake.jobs import enqueue, job_handler, running_job_id
+from intake.models import JobRecord
+from intake.models._types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -40,5 +51,25 @@ def deliver(payload: dict) -> dict:
     message = Message(subject=payload["subject"].replace("\r", " ").replace("\n", " "),
                       recipients=payload["to"], body=reveal_links(payload["body"]),
                       html=reveal_links(payload.get("html")))
-    mail.send(message)
+    job_id = running_job_id()
+    if job_id is not None:
+        record = db.session.get(JobRecord, job_id)
+        db.session.refresh(record)
+        if record.result and record.result.get("sending_started"):
+            log.warning("e-mail job %s was interrupted while sending: not sent again", job_id)
+            return {"sent": None, "reason": "an interrupted attempt may have sent it",
+                    "sending_started": record.result["sending_started"]}
+        db.session.execute(update(JobRecord).where(JobRecord.id == job_id).values(
+            result={"sending_started": utcnow().isoformat()}),
+            execution_options={"synchronize_session": False})
+        db.session.commit()
+    try:
+        mail.send(message)
+    except Exception:
+        if job_id is not None:
+            db.session.rollback()
+            db.session.execute(update(JobRecord).where(JobRecord.id == job_id).values(
+                result=None), execution_options={"synchronize_session": False})
+            db.session.commit()
+        raise
     return {"sent": True}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from babel import Locale
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from intake.extensions import db
@@ -17,6 +18,7 @@ from intake.i18n import LANGUAGES, normalise_language
 from intake.letter.render import clean_text
 from intake.letter.texts import letter_gettext
 from intake.models import City, JobRecord, PossibleDuplicate, ProgrammeStage
+from intake.models._types import utcnow
 from intake.models.letter import Letter
 from intake.services.cities import create_city
 from intake.services.letters import (
@@ -114,6 +116,19 @@ def _result(letter: Letter, base: str | None) -> ParticipationResult:
                                workspace_url=workspace_url(letter.city, base),
                                confirmation_sent_to=mask_email(letter.city.focal_point_email),
                                **letter_urls(letter, base))
+
+
+def assistant_cap_reached(now: datetime | None = None) -> bool:
+    """Whether the public assistant created ASSISTANT_LETTERS_PER_HOUR letters in the last hour.
+
+    One cap for everyone (not per address): a spammer rotating addresses cannot fill the
+    pipeline, and the secretariat, who create cities by other paths, are never held back.
+    """
+    limit = current_app.config["ASSISTANT_LETTERS_PER_HOUR"]
+    since = (now or utcnow()) - timedelta(hours=1)
+    recent = db.session.scalar(select(func.count(Letter.id)).where(
+        Letter.conversation_id.is_not(None), Letter.created_at >= since))
+    return recent >= limit
 
 
 def confirm_participation(answers: dict, *, locale: str, base_url: str | None = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -33,6 +32,7 @@ from intake.models.verification import (
 )
 from intake.models.verification import VERIFIED as VERIFIED_KPI
 from intake.services import values as value_service
+from intake.services.csv_cells import safe_cell
 
 MAX_TEXT = 4000
 MAX_NOTE = 2000
@@ -396,16 +396,11 @@ def audit_trail(city_id: int) -> list[ValueAudit]:
         .order_by(ValueAudit.at.desc(), ValueAudit.id.desc())).scalars())
 
 
-_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def neutralise(text: object) -> str:
     """Text a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
-    value = "" if text is None else str(text)
-    if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
-        return "'" + value
-    return value
+    return safe_cell("" if text is None else str(text))
 
 
 def audit_csv(city_id: int, language: str = "en") -> str:

@@ -21,6 +21,7 @@ from forms.builder import (
 from forms.fields import format_plain, parse_value, parse_year, read_count
 from forms.rules import (
     ERROR,
+    MAX_NUMBER_LENGTH,
     WARNING,
     Message,
     RuleContext,
@@ -465,6 +466,23 @@ class SaveOutcome:
     @property
     def blocking(self) -> bool:
         return self.checked is not None and self.checked.blocking
+
+
+def overlong_values(step: Step, submitted: StepInput) -> dict[str, list[Message]]:
+    """Figures longer than their input allows (the form's `maxlength`), per data point.
+
+    A browser never sends these; a script does (a 450 kB "number" stored as a draft and
+    copied into every audit row). They are refused whole, never stored or cut.
+    """
+    found: dict[str, list[Message]] = {}
+    for dp in step.data_points:
+        text = submitted.values.get(dp.id, {}).get("text", "")
+        limit = 4 if dp.type == "year" else MAX_NUMBER_LENGTH
+        if len(text.strip()) > limit:
+            error = message("too_long", dp.id)
+            found[dp.id] = [error]
+            submitted.values[dp.id]["text"] = text.strip()[:limit]
+    return found
 
 
 def save_step(city_id: int, step: Step, submitted: StepInput, *, expected_version: int,

@@ -7,7 +7,10 @@ import io
 import json
 import re
 import secrets
+import time
+import zipfile
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ from intake.extensions import db
 from intake.models import City
 from intake.models.submission import COMPLETE
 from intake.services import values as value_service
+from intake.services.csv_cells import safe_cell
 from intake.services.evidence import MAX_UNPACKED_BYTES, check_xlsx
 from intake.services.values import Entry, catalog
 
@@ -31,6 +35,16 @@ COLUMNS = ("kpi_code", "kpi_name", "data_point", "label", "unit", "type", "value
            "not_available", "quality_tier", "source", "reference_year", "previous_year_value")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5_000
+# A workbook is unpacked and parsed within these bounds, checked in the zip's directory
+# before any XML is read: a 245 kB file can hold 94 MB of shared strings, which openpyxl
+# loads whole even in read-only mode. The workbook this page exports needs a few hundred kB.
+MAX_PART_BYTES = 16 * 1024 * 1024
+MAX_SHARED_STRINGS_BYTES = 4 * 1024 * 1024
+MAX_UNPACKED_IMPORT_BYTES = 40 * 1024 * 1024
+MAX_COLUMNS = 40
+MAX_CELLS = 100_000
+# The longest text a cell may bring in (the wizard's own limit for a value).
+MAX_CELL_CHARS = 500
 SHEET_CITY = "City"
 # Column headers as the city reads them; an upload is understood in any of the six languages
 # (and with the plain keys of workbooks exported before headers were translated).
@@ -165,9 +179,7 @@ def export_xlsx(city_id: int, lang: str = "en") -> bytes:
 
 
 def _csv_safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    return safe_cell(value)
 
 
 def export_csv(city_id: int, lang: str = "en") -> str:
@@ -238,6 +250,7 @@ def read_workbook(data: bytes) -> list[tuple[str, int, dict]]:
     if not data.startswith(b"PK\x03\x04") or not check_xlsx(data):
         raise WorkbookError(_l("This is not an Excel workbook (.xlsx). Export the workbook "
                                "from this page, fill it in and upload it as .xlsx."))
+    _check_parts(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on damaged files
@@ -245,10 +258,17 @@ def read_workbook(data: bytes) -> list[tuple[str, int, dict]]:
                                "retry.")) from None
     rows: list[tuple[str, int, dict]] = []
     keys = _header_keys()
+    cells = 0
     try:
         for ws in book.worksheets:
             header: list[str] | None = None
-            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            # Only the first columns are read: a sheet claiming 16 384 columns costs nothing.
+            for number, values in enumerate(ws.iter_rows(values_only=True,
+                                                         max_col=MAX_COLUMNS), start=1):
+                cells += len(values)
+                if cells > MAX_CELLS:
+                    raise WorkbookError(_l("The workbook has too many cells. Use the workbook "
+                                           "exported from this page."))
                 if header is None:
                     header = [str(v).strip() if v is not None else "" for v in values]
                     header = [keys.get(h.casefold(), h) for h in header]
@@ -265,6 +285,26 @@ def read_workbook(data: bytes) -> list[tuple[str, int, dict]]:
         raise WorkbookError(_l("No data rows were found. Use the workbook exported from "
                                "this page: its first row names the columns."))
     return rows
+
+
+def _check_parts(data: bytes) -> None:
+    """Refuse, from the zip's directory alone, a workbook too big to parse once unpacked."""
+    too_big = WorkbookError(_l(
+        "The workbook holds more than %(size)s MB of text or cells once unpacked. Use the "
+        "workbook exported from this page, without extra sheets.",
+        size=MAX_UNPACKED_IMPORT_BYTES // 1048576))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # check_xlsx has already refused it
+    if sum(m.file_size for m in members) > MAX_UNPACKED_IMPORT_BYTES:
+        raise too_big
+    for member in members:
+        limit = (MAX_SHARED_STRINGS_BYTES if member.filename.lower().endswith(
+            "sharedstrings.xml") else MAX_PART_BYTES)
+        if member.file_size > limit:
+            raise too_big
 
 
 def plan_import(city_id: int, data: bytes, *, locale: str = "en") -> ImportPlan:
@@ -303,6 +343,12 @@ def plan_import(city_id: int, data: bytes, *, locale: str = "en") -> ImportPlan:
             new_text = "n/a"
         elif not text:
             plan.unchanged += 1
+            continue
+        elif len(text) > MAX_CELL_CHARS:
+            plan.problems.append(Change(sheet, number, dp, kpi_code, old_text,
+                                        text[:MAX_CELL_CHARS], skipped_reason=_l(
+                                            "The value is longer than %(max)s characters.",
+                                            max=MAX_CELL_CHARS)))
             continue
         else:
             if isinstance(value_cell, int | float) and not isinstance(value_cell, bool):
@@ -420,10 +466,33 @@ def _pending_folder() -> Path:
 
 
 def keep_pending(city_id: int, data: bytes) -> str:
-    """Keep an uploaded workbook between the preview and "Apply"; returns its ticket."""
+    """Keep an uploaded workbook between the preview and "Apply"; returns its ticket.
+
+    A city has one previewed workbook at a time (a new preview replaces the last), so
+    repeated uploads cannot fill the disk.
+    """
+    folder = _pending_folder()
+    for earlier in folder.glob(f"{city_id}-*.xlsx"):
+        earlier.unlink(missing_ok=True)
     ticket = secrets.token_hex(16)
-    (_pending_folder() / f"{city_id}-{ticket}.xlsx").write_bytes(data)
+    (folder / f"{city_id}-{ticket}.xlsx").write_bytes(data)
     return ticket
+
+
+def clean_pending(max_age: timedelta | None = None, now: float | None = None) -> int:
+    """Delete previewed workbooks nobody applied within `max_age`; returns how many."""
+    if max_age is None:
+        max_age = timedelta(seconds=current_app.config["PENDING_IMPORT_TTL"])
+    cutoff = (now if now is not None else time.time()) - max_age.total_seconds()
+    removed = 0
+    for path in _pending_folder().glob("*.xlsx"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue  # removed meanwhile by "Apply" or "Cancel"
+    return removed
 
 
 def load_pending(city_id: int, ticket: str) -> bytes | None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import threading
 
-from flask import Response, render_template
+from flask import Response, current_app, render_template
+from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.utils import secure_filename
 
+from intake.cache import RenderedPages
 from intake.snapshot.data import Snapshot
 
 PDF_FONTS = '"Noto Sans", "Noto Sans Arabic", "Noto Sans CJK SC", sans-serif'
@@ -100,8 +103,32 @@ def pdf_bytes(snapshot: Snapshot) -> bytes:
     return HTML(string=html, url_fetcher=_fetcher(), base_url=None).write_pdf()
 
 
-def render_pdf(snapshot: Snapshot) -> Response:
-    response = Response(pdf_bytes(snapshot), mimetype="application/pdf")
+# A snapshot PDF costs about 2 s of CPU: one is made per state of the city's data (the
+# fingerprint in the key) and language, and only a few at a time in each process.
+_rendered_pdfs = RenderedPages(maxsize=32)
+_pdf_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+
+
+def _slots() -> threading.BoundedSemaphore:
+    size = current_app.config["SNAPSHOT_PDF_CONCURRENCY"]
+    with _slots_lock:
+        return _pdf_slots.setdefault(size, threading.BoundedSemaphore(size))
+
+
+def render_pdf(snapshot: Snapshot, key: tuple | None = None) -> Response:
+    data = _rendered_pdfs.get(key) if key is not None else None
+    if data is None:
+        slots = _slots()
+        if not slots.acquire(timeout=current_app.config["SNAPSHOT_PDF_WAIT"]):
+            raise ServiceUnavailable(retry_after=30)
+        try:
+            data = pdf_bytes(snapshot)
+        finally:
+            slots.release()
+        if key is not None:
+            _rendered_pdfs.put(key, data)
+    response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{_filename(snapshot, "pdf")}"')
     return response

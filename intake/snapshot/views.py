@@ -97,7 +97,10 @@ def _svg(token: str | None):
 
 
 def _pdf(token: str | None):
-    return render_pdf(_snapshot(token))
+    city = _city(token)
+    language = current_language()
+    snapshot = build_snapshot(city, language, text_direction(language) == "rtl")
+    return render_pdf(snapshot, key=(city.id, language, snapshot_state(city.id).fingerprint))
 
 
 def _retry(token: str | None, job_id: str):

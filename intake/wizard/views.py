@@ -26,7 +26,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import EmailField
 from wtforms.validators import Length, Optional, Regexp
 
-from forms.builder import QUALITY_TIERS, build_step_form, kpi_field_prefix
+from forms.builder import QUALITY_TIERS, build_step_form, field_name, kpi_field_prefix
 from intake.extensions import db
 from intake.i18n import current_language, normalise_language
 from intake.models import City
@@ -322,6 +322,14 @@ def save(category_id: str, index: int):
     if g.member is not None:
         submitted = rendering_team.within_scope(step, submitted)
         team_service.touch(g.member)
+    overlong = wizard_service.overlong_values(step, submitted)
+    if overlong:
+        shown = formdata.copy()
+        for dp_id in overlong:
+            shown[field_name(dp_id)] = submitted.values[dp_id]["text"]
+        return _render_step(step, shown, findings=overlong, status=422, notice=_(
+            "Nothing on this page was saved: a figure is longer than its box allows. "
+            "Correct it and save again."))
     action = formdata.get("action", "save")
     outcome = wizard_service.save_step(city.id, step, submitted, expected_version=expected,
                                        actor=_actor(), locale=_lang(), action=action)
@@ -585,6 +593,13 @@ def import_workbook():
     ticket = workbook_service.keep_pending(g.city.id, data) if plan.changes else None
     return render_template("wizard/import.html", city=g.city, form=form, plan=plan,
                            ticket=ticket, lang=_lang())
+
+
+@bp.post("/import/cancel")
+@city_required
+def import_cancel():
+    workbook_service.drop_pending(g.city.id, request.form.get("ticket", ""))
+    return redirect(url_for("wizard.import_workbook"))
 
 
 @bp.post("/import/apply")
