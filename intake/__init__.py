@@ -20,6 +20,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_i18n(app)
     register_security(app)
+    register_assets(app)
     register_blueprints(app)
     register_error_pages(app)
     register_commands(app)
@@ -68,6 +69,12 @@ def register_security(app: Flask) -> None:
     from intake.security import configure_security_headers
 
     configure_security_headers(app)
+
+
+def register_assets(app: Flask) -> None:
+    from intake.assets import init_assets
+
+    init_assets(app)
 
 
 def register_blueprints(app: Flask) -> None:

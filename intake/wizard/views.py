@@ -191,7 +191,7 @@ def _render_step(step, formdata: MultiDict, *, findings=None, provenance_finding
         findings=findings or {}, provenance_findings=provenance_findings or {},
         unjustified=set(unjustified), computed=wizard_service.computed_for_step(city.id, step),
         files=evidence_service.evidence_for(city.id, [kpi.code for kpi in step.kpis]),
-        last_year=previous_year_values(city.id))
+        last_year=previous_year_values(city.id), failed_save=status == 422)
     return render_template("wizard/step.html", page=page), status
 
 

@@ -21,6 +21,11 @@
   function bubble(by, text, error) {
     var item = document.createElement("li");
     item.className = "bubble bubble-" + by + (error ? " bubble-has-error" : "");
+    // Who is speaking, for screen readers (as the server-rendered bubbles say it).
+    var who = document.createElement("span");
+    who.className = "visually-hidden";
+    who.textContent = log.getAttribute(by === "user" ? "data-you" : "data-assistant") || "";
+    item.appendChild(who);
     if (error) {
       var problem = document.createElement("p");
       problem.className = "bubble-error";

@@ -4,6 +4,10 @@
    - greys out a figure marked "not available" (readonly, so the typed text is still sent). */
 (function () {
   "use strict";
+  // After a failed save the error summary has autofocus; browsers that ignore it on a
+  // non-control (or that restored the scroll position) still get the focus moved there.
+  var summary = document.getElementById("error-summary");
+  if (summary && document.activeElement !== summary) { summary.focus(); }
   var form = document.querySelector("form.wizard-form");
   if (!form) { return; }
   var previewUrl = form.getAttribute("data-preview-url");
