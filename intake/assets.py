@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from flask import Flask, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 
 IMMUTABLE_MAX_AGE = 31_536_000
@@ -33,10 +34,10 @@ COMPRESS_SETTINGS = {
     "COMPRESS_LEVEL": 6,
     "COMPRESS_BR_LEVEL": 5,
     "COMPRESS_ALGORITHM": ["br", "gzip"],
-    # Streamed responses (static files, CSV exports) are compressed chunk by chunk as they
-    # are sent, never buffered whole, so an export of any size keeps streaming.
-    "COMPRESS_STREAMS": True,
-    "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],
+    # Streamed responses (CSV exports) pass untouched: Flask-Compress's stream compressors
+    # hold output back until megabytes have been produced, so a download would stall
+    # instead of starting at once. Static files are read whole and compressed (below).
+    "COMPRESS_STREAMS": False,
     "COMPRESS_REGISTER": True,
 }
 # Flask-Compress marks a compressed representation's ETag "<etag>:br". A client sends that
@@ -74,6 +75,17 @@ def _add_static_hash(endpoint: str, values: dict) -> None:
 def _cache_hashed_static(response):
     if request.endpoint != "static" or response.status_code not in (200, 304):
         return response
+    if response.status_code == 200 and response.is_streamed and (
+            response.mimetype in current_app.config["COMPRESS_MIMETYPES"]):
+        # Read the (small) file now so it is compressed whole: Flask-Compress's streaming
+        # path replaces the file wrapper by a generator and would never close the file.
+        wrapper = response.response
+        try:
+            data = b"".join(wrapper)
+        finally:
+            wrapper.close()
+        response.direct_passthrough = False
+        response.set_data(data)
     filename = (request.view_args or {}).get("filename", "")
     digest = static_hash(filename)
     if digest and request.args.get(HASH_PARAMETER) == digest:
@@ -81,9 +93,6 @@ def _cache_hashed_static(response):
         response.cache_control.public = True
         response.cache_control.max_age = IMMUTABLE_MAX_AGE
         response.cache_control.immutable = True
-        # The session is read on every request (login, CSRF), so Flask adds Vary: Cookie;
-        # a static file is the same for everyone and shared caches may keep one copy.
-        response.vary.discard("Cookie")
     return response
 
 
@@ -97,16 +106,36 @@ def _strip_encoding_from_validators() -> None:
 def _vary_by_language(response):
     # The page's language came from the cookie or Accept-Language (not the address): a
     # shared cache must key on both, or it can serve a page in someone else's language.
-    if getattr(g, "language_source", None) in ("cookie", "accept-language"):
+    if request.endpoint != "static" and getattr(g, "language_source", None) in (
+            "cookie", "accept-language"):
         response.vary.add("Accept-Language")
         response.vary.add("Cookie")
     return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session, minus `Vary: Cookie` on static files.
+
+    Flask-Login reads the session on every request, so Flask marks every response as
+    varying by Cookie. A static file is the same for everyone: with the Vary, a browser
+    would fetch the stylesheet again whenever the session cookie changes (after each save
+    with a message), and shared caches would keep one copy per visitor.
+    """
+
+    def save_session(self, app, session, response) -> None:
+        super().save_session(app, session, response)
+        if request.endpoint == "static":
+            # (HeaderSet.discard does not write back: set the header anew.)
+            kept = [name for name in response.vary if name.lower() != "cookie"]
+            response.headers["Vary"] = ", ".join(kept)
 
 
 def init_assets(app: Flask) -> None:
     for key, value in COMPRESS_SETTINGS.items():
         app.config.setdefault(key, value)
     compress.init_app(app)
+    if type(app.session_interface) is SecureCookieSessionInterface:
+        app.session_interface = SessionInterface()
     app.extensions["intake.static_hashes"] = file_hashes(app.static_folder)
     app.url_defaults(_add_static_hash)
     app.before_request(_strip_encoding_from_validators)
