@@ -293,7 +293,11 @@ def render_step_page(sk: Skeleton, step, formdata: Mapping, *, city_name: str, s
             to_correct.append((prefix + "__year", kpi.name.get(lang), prov_found[0]))
         kpi_files = files.get(kpi.code)
         values[("files", kpi.code)] = macro("file_list")(kpi_files) if kpi_files else ""
-    values[("summary",)] = (macro("error_summary")(to_correct)
-                            if failed_save and to_correct else "")
+    if failed_save and to_correct:
+        # The notice ("saved as a draft") opens the summary: one alert, not two.
+        values[("summary",)] = macro("error_summary")(to_correct, notice)
+        values[("notice",)] = ""
+    else:
+        values[("summary",)] = ""
     out = [part if isinstance(part, str) else values[part] for part in sk.parts]
     return StepPage(sk.title, sk.nav, Markup("".join(out)), sk.scripts)
