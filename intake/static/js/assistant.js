@@ -4,6 +4,12 @@
 (function () {
   "use strict";
 
+  // The final card has autofocus; after the reload below some browsers skip autofocus,
+  // so the card (its heading, the fee, the links) is focused and read out here too.
+  var result = document.getElementById("result");
+  if (result && document.activeElement !== result) {
+    result.focus();
+  }
   var form = document.getElementById("assistant-form");
   if (!form || !window.fetch || !form.dataset.api) {
     return; // first message of a new conversation: a normal post creates it

@@ -8,6 +8,17 @@
   // non-control (or that restored the scroll position) still get the focus moved there.
   var summary = document.getElementById("error-summary");
   if (summary && document.activeElement !== summary) { summary.focus(); }
+  if (summary) {
+    // A link in the summary puts the cursor in the field, not only scrolls to it.
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest ? event.target.closest("a[href^='#']") : null;
+      var target = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) { return; }
+      event.preventDefault();
+      target.focus();
+      target.scrollIntoView({ block: "center" });
+    });
+  }
   var form = document.querySelector("form.wizard-form");
   if (!form) { return; }
   var previewUrl = form.getAttribute("data-preview-url");

@@ -1,0 +1,113 @@
+"""The keyboard alone: through the assistant into the workspace, and a step saved with an error."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from intake.extensions import db
+from tests.browser import chromium, live_server, screenshot, watch_console
+from tests.test_journey_browser import ANSWERS, REST
+
+pytestmark = pytest.mark.browser
+
+
+def focused(page) -> dict:
+    return page.evaluate("""() => {
+        const el = document.activeElement;
+        return {tag: el.tagName, id: el.id, href: el.getAttribute("href") || "",
+                cls: el.className || "", text: (el.textContent || "").trim()};
+    }""")
+
+
+def tab_until(page, matches, limit: int = 80) -> dict:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        now = focused(page)
+        if matches(now):
+            return now
+    raise AssertionError(f"Tab never reached the element; last focus: {focused(page)}")
+
+
+def answer(page, text: str) -> None:
+    before = page.locator(".bubble-bot").count()
+    assert focused(page)["id"] == "chat-text"  # the answer box keeps the focus
+    page.keyboard.type(text)
+    if focused(page)["tag"] == "TEXTAREA":
+        page.keyboard.press("Tab")  # Enter is a new line in a long answer: go to Send
+        assert focused(page)["id"] == "chat-send"
+    page.keyboard.press("Enter")
+    page.locator(".bubble-bot").nth(before).wait_for()
+
+
+def test_assistant_and_a_step_with_an_error_by_keyboard(sqlite_app):
+    db.session.close()
+    with live_server(sqlite_app) as base, chromium(
+            locale="en-GB", viewport={"width": 360, "height": 740}) as context:
+        page = context.new_page()
+        problems = watch_console(page)
+        page.goto(f"{base}/assistant?lang=en")
+        answers = ANSWERS["en"] + REST
+        # The first answer is an ordinary post (it creates the conversation).
+        assert focused(page)["id"] == "chat-text"  # autofocus: no Tab needed
+        page.keyboard.type(answers[0])
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        page.locator("#chat-text").wait_for()
+        page.locator("#chat-text").focus() if focused(page)["id"] != "chat-text" else None
+        for text in answers[1:]:
+            answer(page, text)
+        # Bubbles added by the script say who speaks, as the server's do.
+        prefixes = page.locator(".bubble .visually-hidden").all_inner_texts()
+        assert "You:" in prefixes and "Assistant:" in prefixes
+        assert page.locator(".bubble").count() == page.locator(".bubble .visually-hidden").count()
+        assert page.locator("#chat-log").get_attribute("aria-live") == "polite"
+        # The summary's first suggested answer confirms: Tab to it, press Enter.
+        tab_until(page, lambda el: "quick-reply" in el["cls"])
+        page.keyboard.press("Enter")
+        page.locator("#result").wait_for()
+        page.wait_for_load_state()
+        assert focused(page)["id"] == "result"  # the final card is announced and focused
+        link = tab_until(page, lambda el: "/w/" in el["href"] and el["tag"] == "A")
+        # The link is built on PUBLIC_BASE_URL, not this test server: open its path here.
+        page.goto(base + urlsplit(link["href"]).path)
+
+        tab_until(page, lambda el: "/w/c/" in el["href"])
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        page.wait_for_url("**/w/c/**")
+        first_field = tab_until(page, lambda el: "value-input" in el["cls"])
+        # The step's first field is above the fold on a 360 x 740 phone.
+        box = page.locator(f"#{first_field['id']}").bounding_box()
+        assert box["y"] + box["height"] <= 740, box
+
+        # The wizard's buttons: Tab order is the visual order (left to right in English).
+        buttons = page.locator(".wizard-buttons button")
+        xs = [buttons.nth(i).bounding_box() for i in range(buttons.count())]
+        rows = sorted(xs, key=lambda b: (round(b["y"]), b["x"]))
+        assert rows == xs, "the buttons' visual order differs from their Tab order"
+
+        page.locator(f"#{first_field['id']}").focus()
+        page.keyboard.type("not a number")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")  # "Save and continue"
+        page.locator("#error-summary").wait_for()
+        now = focused(page)
+        assert now["id"] == "error-summary", now
+        summary = page.locator("#error-summary")
+        assert summary.get_attribute("role") == "alert"
+        screenshot(page, "keyboard-step-error-summary")
+        # One Tab reaches the link to the field; Enter puts the cursor in it.
+        page.keyboard.press("Tab")
+        assert focused(page)["href"] == f"#{first_field['id']}"
+        page.keyboard.press("Enter")
+        assert focused(page)["id"] == first_field["id"]
+        field = page.locator(f"#{first_field['id']}")
+        assert field.get_attribute("aria-invalid") == "true"
+        described = field.get_attribute("aria-describedby").split()
+        assert f"{first_field['id']}-msg" in described and f"{first_field['id']}-unit" in described
+        message = page.locator(f"#{first_field['id']}-msg").inner_text()
+        assert message.strip()
+        # The refused save answers 422 (the browser logs it); nothing else may show.
+        assert [p for p in problems if "422" not in p] == []
