@@ -277,6 +277,12 @@ def save(category_id: str, index: int):
     if action == "upload":
         return redirect(url_for("wizard.step", category_id=category_id, index=index,
                                 _anchor="evidence"))
+    if action == "save" and request.accept_mimetypes.best == "application/json":
+        # wizard.js saves a draft without leaving the page: one round trip on a slow line,
+        # not a post, a redirect and the page again. Findings are shown by reloading.
+        found = any(checked.findings.values()) or bool(checked.provenance_findings)
+        return jsonify(saved=True, version=outcome.version, findings=found,
+                       message=_("Saved."))
     flash(_("Saved."), "success")
     return redirect(url_for("wizard.step", category_id=category_id, index=index))
 

@@ -83,4 +83,62 @@
     if (event.target.name && event.target.name.indexOf("dp_") === 0) { schedule(); }
   });
   form.querySelectorAll(".na-toggle").forEach(syncNotAvailable);
+
+  // "Save draft" without leaving the page: one request instead of post, redirect and page.
+  // Files to upload, a conflict or any failure fall back to the ordinary post.
+  function hasFiles() {
+    return Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (el) {
+      return el.files && el.files.length > 0;
+    });
+  }
+
+  function announce(text) {
+    var status = document.getElementById("save-status");
+    if (!status) {
+      status = document.createElement("p");
+      status.id = "save-status";
+      status.className = "flash flash-success";
+      status.setAttribute("role", "status");
+      var buttons = form.querySelector(".wizard-buttons");
+      buttons.parentNode.insertBefore(status, buttons);
+    }
+    status.textContent = "";
+    window.setTimeout(function () { status.textContent = text; }, 50);
+  }
+
+  var saving = false;
+  form.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (!button || button.value !== "save" || !window.fetch || !window.FormData || hasFiles()) {
+      return;
+    }
+    event.preventDefault();
+    if (saving) { return; }
+    saving = true;
+    var data = new FormData(form);
+    data.append("action", "save");
+    fetch(form.action, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    }).then(function (result) {
+      form.querySelector("input[name=version]").value = result.version;
+      if (result.findings) {
+        window.location.reload(); // the page shows what to look at again
+        return;
+      }
+      saving = false;
+      announce(result.message);
+    }).catch(function () {
+      saving = false;
+      var hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = "action";
+      hidden.value = "save";
+      form.appendChild(hidden);
+      HTMLFormElement.prototype.submit.call(form);
+    });
+  });
 })();
