@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.run import ROOT, VENV_BIN, free_port, start_gunicorn, wait_for
+from bench.run import ROOT, VENV_BIN, free_port, wait_for
 
 LATENCY_MS = 400
 THROUGHPUT = 400_000 / 8  # bytes per second, each way
@@ -33,20 +33,39 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-sync"]
 
 
+# The portal is installed editable (its import hook points at this checkout): the launcher
+# takes the hook out so that the tree measured, e.g. an earlier commit, is the one imported.
+LAUNCHER = """
+import sys
+sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in repr(f)]
+sys.path.insert(0, %r)
+command, sys.argv = sys.argv[1], sys.argv[1:]
+if command == "flask":
+    from flask.cli import main
+else:
+    from gunicorn.app.wsgiapp import run as main
+sys.exit(main())
+"""
+
+
 def serve(tree: Path, workdir: Path, label: str):
     """Start gunicorn on `tree` with the demo city; returns (process, base URL, token)."""
     env = dict(os.environ, SECRET_KEY="bench-secret", FLASK_APP="wsgi",
                DATABASE_URL=f"sqlite:///{workdir}/{label}.db", RATELIMIT_ENABLED="false",
                PUBLIC_BASE_URL="http://127.0.0.1", PYTHONPATH=str(tree))
     env.pop("REDIS_URL", None)
-    subprocess.run([str(VENV_BIN / "flask"), "db", "upgrade"], cwd=tree, env=env, check=True,
+    python = [str(VENV_BIN / "python"), "-c", LAUNCHER % str(tree)]
+    subprocess.run([*python, "flask", "db", "upgrade"], cwd=tree, env=env, check=True,
                    capture_output=True)
-    out = subprocess.run([str(VENV_BIN / "flask"), "demo", "load"], cwd=tree, env=env,
+    out = subprocess.run([*python, "flask", "demo", "load"], cwd=tree, env=env,
                          capture_output=True, text=True).stdout
     token = re.search(r"/snapshot/([A-Za-z0-9._-]+)", out).group(1)
     port = free_port()
-    process = start_gunicorn("wsgi:app", port, dict(env, PYTHONPATH=str(tree)),
-                             workdir / f"{label}-gunicorn.log")
+    process = subprocess.Popen(
+        [*python, "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}", "--timeout",
+         "60", "--log-level", "warning", "wsgi:app"],
+        cwd=tree, env=env, stdout=subprocess.DEVNULL,
+        stderr=(workdir / f"{label}-gunicorn.log").open("w"), start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     wait_for(base + "/healthz", timeout=180)  # a loaded machine starts slowly
     return process, base, token
@@ -63,6 +82,8 @@ class Line:
             "offline": False, "latency": LATENCY_MS, "downloadThroughput": THROUGHPUT,
             "uploadThroughput": THROUGHPUT})
         self.reset()
+        self.cdp.on("Network.requestServedFromCache",
+                    lambda event: self.from_cache.add(event["requestId"]))
         self.cdp.on("Network.responseReceived", self._response)
         self.cdp.on("Network.loadingFinished", self._finished)
 
@@ -70,11 +91,12 @@ class Line:
         self.bytes = 0
         self.network: list[str] = []  # requests that reached the server
         self.cached: list[str] = []
+        self.from_cache: set[str] = set()
 
     def _response(self, event) -> None:
         response = event["response"]
-        if response.get("fromDiskCache") or response.get("fromPrefetchCache") or \
-                response.get("fromServiceWorker"):
+        if event["requestId"] in self.from_cache or response.get("fromDiskCache") or \
+                response.get("fromPrefetchCache") or response.get("fromServiceWorker"):
             self.cached.append(response["url"])
         else:
             self.network.append(f"{response['status']} {response['url']}")
@@ -124,15 +146,27 @@ def walk(base: str, token: str) -> dict:
             line.cdp.send("Network.clearBrowserCache")
             results["pages"][name] = line.timed(lambda p=path: page.goto(base + p))
         # Warm: the static files are in the cache from the visits above.
+        page.goto(base + step)  # its script, too, is now in the cache
         page.goto(base + pages["workspace"])
         results["warm step"] = line.timed(lambda: page.goto(base + step))
         results["warm snapshot"] = line.timed(lambda: page.goto(base + pages["City Snapshot"]))
         page.goto(base + step)
         page.wait_for_load_state("load")
+        page.locator(".value-input").first.fill("1234")
+        page.wait_for_timeout(2000)  # the live preview of the result has come back
         button = page.locator(".wizard-buttons button[value=save]")
-        results["draft save"] = line.timed(lambda: button.click())
-        page.wait_for_timeout(300)  # a script-driven save ends after `load`
-        results["draft save"]["requests"] = list(line.network)
+        origin = page.evaluate("performance.timeOrigin")
+
+        def save() -> None:
+            # Done when the page says "Saved.": in place (script) or after post and redirect.
+            button.click()
+            page.wait_for_function(
+                """origin => (performance.timeOrigin !== origin
+                              && document.readyState === "complete")
+                             || !!(document.getElementById("save-status") || {}).textContent""",
+                arg=origin, timeout=60_000)
+
+        results["draft save"] = line.timed(save)
         browser.close()
     return results
 

@@ -117,7 +117,7 @@
     saving = true;
     var data = new FormData(form);
     data.append("action", "save");
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), { // form.action is the buttons named "action"
       method: "POST", body: data, credentials: "same-origin",
       headers: { "Accept": "application/json" }
     }).then(function (response) {
