@@ -111,3 +111,32 @@ def test_assistant_and_a_step_with_an_error_by_keyboard(sqlite_app):
         assert message.strip()
         # The refused save answers 422 (the browser logs it); nothing else may show.
         assert [p for p in problems if "422" not in p] == []
+
+
+def test_a_draft_is_saved_in_place_and_saved_again_without_conflict(sqlite_app):
+    from intake.services.cities import create_city
+    from intake.services.links import workspace_token
+
+    city = create_city(name="Draftville", population=60_000)
+    token = workspace_token(city)
+    db.session.close()
+    with live_server(sqlite_app) as base, chromium(
+            viewport={"width": 360, "height": 740}) as context:
+        page = context.new_page()
+        problems = watch_console(page)
+        page.goto(f"{base}/w/{token}?lang=en")
+        page.goto(f"{base}/w/c/ec-ict-infrastructure/0")
+        origin = page.evaluate("performance.timeOrigin")
+        for value in ("40000", "41000"):
+            page.locator("#dp_hh_total").fill(value)
+            page.locator(".wizard-buttons button[value=save]").click()
+            page.wait_for_function(
+                "() => document.getElementById('save-status')?.textContent === 'Saved.'")
+            assert page.locator("#save-status").get_attribute("role") == "status"
+            # Saved in place: the page was not reloaded.
+            assert page.evaluate("performance.timeOrigin") == origin
+            page.evaluate("document.getElementById('save-status').textContent = ''")
+        page.reload()
+        assert page.locator("#dp_hh_total").input_value() == "41000"
+        assert page.locator(".conflict").count() == 0
+        assert problems == []
