@@ -140,3 +140,53 @@ def test_a_draft_is_saved_in_place_and_saved_again_without_conflict(sqlite_app):
         assert page.locator("#dp_hh_total").input_value() == "41000"
         assert page.locator(".conflict").count() == 0
         assert problems == []
+
+
+CONTRAST = """(el) => {
+    const rgb = (text) => text.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number);
+    const lum = ([r, g, b]) => [r, g, b].map((c) => {
+        c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    }).reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+    let back = el.parentElement;
+    while (back && getComputedStyle(back).backgroundColor.endsWith(", 0)")) {
+        back = back.parentElement;
+    }
+    const a = lum(rgb(getComputedStyle(el).outlineColor));
+    const b = lum(rgb(getComputedStyle(back || document.body).backgroundColor));
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def test_focus_rings_stand_out_on_every_background(sqlite_app):
+    with live_server(sqlite_app) as base, chromium(
+            viewport={"width": 360, "height": 740}) as context:
+        page = context.new_page()
+        page.goto(f"{base}/?lang=en")
+        checked = 0
+        for _ in range(12):  # skip link, brand, languages, then the page's own links
+            page.keyboard.press("Tab")
+            ratio = page.evaluate(f"() => ({CONTRAST})(document.activeElement)")
+            where = page.evaluate("() => document.activeElement.outerHTML.slice(0, 80)")
+            assert ratio >= 3, f"focus ring {ratio:.2f}:1 on {where}"
+            checked += 1
+        assert checked == 12
+
+
+def test_long_pages_fold_on_a_phone_and_open_from_the_contents(sqlite_app):
+    from intake.services.cities import create_city
+    from intake.services.links import workspace_token
+
+    token = workspace_token(create_city(name="Foldtown", population=70_000))
+    db.session.close()
+    with live_server(sqlite_app) as base, chromium(
+            viewport={"width": 360, "height": 740}) as context:
+        page = context.new_page()
+        page.goto(f"{base}/snapshot/{token}?lang=en")
+        sections = page.locator("details.dimension-details")
+        assert sections.count() >= 3
+        assert all(not sections.nth(i).evaluate("d => d.open") for i in range(sections.count()))
+        page.locator(".page-toc a").nth(1).click()
+        assert sections.nth(1).evaluate("d => d.open")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.reload()
+        assert all(sections.nth(i).evaluate("d => d.open") for i in range(sections.count()))
