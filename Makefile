@@ -7,7 +7,7 @@ export FLASK_APP := wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lock system-deps translations db worker lint migration bench audit demo clean
+.PHONY: run test install install-test lock system-deps translations db worker lint migration bench bench-slow-line audit demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -80,6 +80,11 @@ bench: system-deps install-test translations
 	$(BIN)/python -m bench.run --write-results $(BENCH_ARGS) \
 		--database-url $${BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} \
 		--only "wizard step save,assistant turn (JSON API)"
+
+# A phone on a 400 kbps / 400 ms line in Chromium: bytes per page, first paint, round trips
+# of a warm step and a draft save (BENCH_ARGS="--before <commit>" compares with an older one).
+bench-slow-line: system-deps install-test translations
+	$(BIN)/python -m bench.slow_line --write-results $(BENCH_ARGS)
 
 # Checks every installed package against the Python Packaging Advisory Database (needs
 # access to PyPI's JSON API or OSV).

@@ -21,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_i18n(app)
     register_security(app)
+    register_assets(app)
     register_blueprints(app)
     register_error_pages(app)
     register_commands(app)
@@ -85,6 +86,12 @@ def register_security(app: Flask) -> None:
     app.after_request(colleague_link_headers)
     configure_security_headers(app)
     mask_links_in_logs()
+
+
+def register_assets(app: Flask) -> None:
+    from intake.assets import init_assets
+
+    init_assets(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -42,10 +42,14 @@ def select_locale() -> str:
     forced = getattr(g, "forced_locale", None)
     if forced:
         return forced
-    for candidate in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+    # Where the choice came from decides the response's Vary header (intake/assets.py).
+    for source, candidate in (("address", request.args.get("lang")),
+                              ("cookie", request.cookies.get(LANGUAGE_COOKIE))):
         language = normalise_language(candidate)
         if language:
+            g.language_source = source
             return language
+    g.language_source = "accept-language"
     return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
 
 

@@ -21,6 +21,7 @@ from weasyprint.urls import URLFetcherResponse
 from intake.i18n import text_direction
 from intake.letter.money import format_fee
 from intake.letter.texts import letter_gettext
+from intake.pdf_options import ACCESSIBLE_PDF
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def render_pdf(html: str, *, fetcher: LetterURLFetcher | None = None) -> bytes:
     fetcher = fetcher or LetterURLFetcher(static_folder)
     document = weasyprint.HTML(string=html, base_url=static_folder.as_uri() + "/",
                                url_fetcher=fetcher)
-    return document.write_pdf()
+    return document.write_pdf(**ACCESSIBLE_PDF)
 
 
 def pdf_stylesheet_href() -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from flask import render_template
 
 from intake.models.city import City
+from intake.pdf_options import ACCESSIBLE_PDF
 from intake.services import gains as gains_service
 from scoring.radar import Radar, build_radar
 
@@ -62,4 +63,4 @@ def pdf_bytes(factsheet: Factsheet) -> bytes:
     radar_uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
     html = render_template("gains/factsheet_pdf.html", sheet=factsheet, radar_uri=radar_uri,
                            fonts=PDF_FONTS)
-    return HTML(string=html, url_fetcher=_fetcher(), base_url=None).write_pdf()
+    return HTML(string=html, url_fetcher=_fetcher(), base_url=None).write_pdf(**ACCESSIBLE_PDF)

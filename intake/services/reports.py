@@ -14,6 +14,7 @@ from intake.models._types import utcnow
 from intake.models.city import City, ProgrammeStage
 from intake.models.pipeline import StageChange
 from intake.models.verification import NOT_VERIFIED, PENDING, VERIFIED
+from intake.pdf_options import ACCESSIBLE_PDF
 from intake.services import values as value_service
 
 CERTIFIED_STAGES = frozenset({ProgrammeStage.VERIFIED, ProgrammeStage.PUBLISHED})
@@ -161,7 +162,7 @@ def _write_pdf(html: str) -> bytes:
 
     from intake.snapshot.render import _fetcher
 
-    return HTML(string=html, url_fetcher=_fetcher(), base_url=None).write_pdf()
+    return HTML(string=html, url_fetcher=_fetcher(), base_url=None).write_pdf(**ACCESSIBLE_PDF)
 
 
 def report_html(report: Report, **context: Any) -> str:

@@ -10,6 +10,7 @@ from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.utils import secure_filename
 
 from intake.cache import RenderedPages
+from intake.pdf_options import ACCESSIBLE_PDF
 from intake.snapshot.data import Snapshot
 
 PDF_FONTS = '"Noto Sans", "Noto Sans Arabic", "Noto Sans CJK SC", sans-serif'
@@ -100,7 +101,7 @@ def pdf_bytes(snapshot: Snapshot) -> bytes:
     wheel_uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
     html = render_template("snapshot/pdf.html", snapshot=snapshot, wheel_uri=wheel_uri,
                            fonts=PDF_FONTS, spots=pdf_spots(snapshot), size_mm=WHEEL_MM)
-    return HTML(string=html, url_fetcher=_fetcher(), base_url=None).write_pdf()
+    return HTML(string=html, url_fetcher=_fetcher(), base_url=None).write_pdf(**ACCESSIBLE_PDF)
 
 
 # A snapshot PDF costs about 2 s of CPU: one is made per state of the city's data (the

@@ -23,13 +23,15 @@ from wtforms.widgets import html_params
 
 from forms.builder import field_name, kpi_field_prefix, result_field_name
 from intake.cache import RenderedPages
+from intake.i18n import current_language
 from intake.wizard.helpers import format_number
 
 # Slot markers: control characters that catalog text, translations and URLs do not carry
 # (a skeleton with any other slot is refused when built); user data is only ever inserted
 # after the skeleton is split, so it is never read for markers.
 _OPEN, _SEP, _CLOSE = "\x1e", "\x1f", "\x1d"
-_SLOTS = frozenset({"city", "intro", "status", "notice", "conflict", "csrf", "version", "resume",
+_SLOTS = frozenset({"city", "intro", "status", "notice", "conflict", "summary", "csrf",
+                    "version", "resume",
                     "class", "option", "input", "last_year", "messages", "na", "why",
                     "computed", "tier", "source", "year", "provenance", "files", "direct",
                     "direct_note", "origin"})
@@ -80,7 +82,7 @@ class _Widgets:
     resume: _Split
 
 
-def _build_widgets(step, form_class) -> _Widgets:
+def _build_widgets(step, form_class, lang: str) -> _Widgets:
     form = form_class(formdata=MultiDict())
 
     def split(field, **kwargs) -> _Split:
@@ -102,7 +104,9 @@ def _build_widgets(step, form_class) -> _Widgets:
                 options.append((value, unchecked, checked))
             widgets.options[dp.id] = options
         else:
-            described = name + "-unit " + name + "-msg"
+            # Help, unit and findings are read with the field, in that order.
+            described = " ".join(([name + "-help"] if dp.help.get(lang) else [])
+                                 + [name + "-unit", name + "-msg"])
             widgets.value[dp.id] = tuple(
                 split(field, id=name, class_="value-input", dir="ltr", aria_invalid=invalid,
                       aria_describedby=described) for invalid in ("false", "true"))
@@ -128,7 +132,8 @@ def _build_widgets(step, form_class) -> _Widgets:
             placeholder=get_template_attribute(_PARTS, "source_placeholder")())
         widgets.year[kpi.code] = tuple(
             split(form[prefix + "__year"], id=prefix + "__year", class_="year-input", dir="ltr",
-                  aria_invalid=invalid) for invalid in ("false", "true"))
+                  aria_invalid=invalid, aria_describedby=prefix + "__year-msg")
+            for invalid in ("false", "true"))
     return widgets
 
 
@@ -182,7 +187,7 @@ def skeleton(catalog: Any, step, category, steps, lang: str, form_class) -> Skel
                            category=category, lang=lang, field_name=field_name,
                            kpi_prefix=kpi_field_prefix, slot=slot,
                            form=form_class(formdata=MultiDict()))
-    built = Skeleton(catalog, _parse(html), _build_widgets(step, form_class),
+    built = Skeleton(catalog, _parse(html), _build_widgets(step, form_class, lang),
                      title=get_template_attribute(_PARTS, "step_title")(category, step, steps,
                                                                           lang),
                      nav=Markup(render_template("wizard/_nav.html")),
@@ -212,8 +217,12 @@ def render_step_page(sk: Skeleton, step, formdata: Mapping, *, city_name: str, s
                      resume: str, findings: Mapping, provenance_findings: Mapping, unjustified,
                      computed: Mapping, files: Mapping, last_year: Mapping,
                      intro: str = "", lang: str = "en",
-                     origins: Mapping | None = None) -> StepPage:
-    """Fill a skeleton's slots for this visit."""
+                     origins: Mapping | None = None, failed_save: bool = False) -> StepPage:
+    """Fill a skeleton's slots for this visit.
+
+    After a failed save an error summary leads the page, linking to each field to correct,
+    and takes the focus (autofocus: without JavaScript too).
+    """
     widgets = sk.widgets
     macros: dict[str, Callable] = {}
 
@@ -233,10 +242,18 @@ def render_step_page(sk: Skeleton, step, formdata: Mapping, *, city_name: str, s
         ("resume",): widgets.resume(resume or ""),
     }
 
+    lang = current_language()
+    to_correct: list[tuple[str, str, Any]] = []  # (field id, label, finding or None)
     for dp in step.data_points:
         name = field_name(dp.id)
         found = findings.get(dp.id, [])
         has_error = any(m.tier == "error" for m in found)
+        if has_error:
+            first = next(m for m in found if m.tier == "error")
+            target = name + "-0" if dp.type == "boolean" else name
+            to_correct.append((target, dp.label.get(lang), first))
+        elif dp.id in unjustified:
+            to_correct.append((name + "__why", dp.label.get(lang), None))
         has_warning = any(m.tier == "warning" for m in found)
         values[("class", dp.id)] = (" field-error" if has_error
                                     else " field-warning" if has_warning else "")
@@ -301,7 +318,15 @@ def render_step_page(sk: Skeleton, step, formdata: Mapping, *, city_name: str, s
             _text_value(formdata, prefix + "__year"))
         values[("provenance", kpi.code)] = (macro("provenance_messages")(prov_found)
                                             if prov_found else "")
+        if prov_found:
+            to_correct.append((prefix + "__year", kpi.name.get(lang), prov_found[0]))
         kpi_files = files.get(kpi.code)
         values[("files", kpi.code)] = macro("file_list")(kpi_files) if kpi_files else ""
+    if failed_save and to_correct:
+        # The notice ("saved as a draft") opens the summary: one alert, not two.
+        values[("summary",)] = macro("error_summary")(to_correct, notice)
+        values[("notice",)] = ""
+    else:
+        values[("summary",)] = ""
     out = [part if isinstance(part, str) else values[part] for part in sk.parts]
     return StepPage(sk.title, sk.nav, Markup("".join(out)), sk.scripts)

@@ -260,7 +260,8 @@ def _render_step(step, formdata: MultiDict, *, findings=None, provenance_finding
         last_year=previous_year_values(city.id), lang=lang,
         origins=wizard_service.assistant_figures(city.id, step),
         intro=hints.category_intro(catalog.kpis_in(step.category_id),
-                                   guidance.reference_year(city.id)))
+                                   guidance.reference_year(city.id)),
+        failed_save=status == 422)
     return render_template("wizard/step.html", page=page), status
 
 
@@ -368,6 +369,12 @@ def save(category_id: str, index: int):
     if action == "upload":
         return redirect(url_for("wizard.step", category_id=category_id, index=index,
                                 _anchor="evidence"))
+    if action == "save" and request.accept_mimetypes.best == "application/json":
+        # wizard.js saves a draft without leaving the page: one round trip on a slow line,
+        # not a post, a redirect and the page again. Findings are shown by reloading.
+        found = any(checked.findings.values()) or bool(checked.provenance_findings)
+        return jsonify(saved=True, version=outcome.version, findings=found,
+                       message=_("Saved."))
     flash(_("Saved."), "success")
     return redirect(url_for("wizard.step", category_id=category_id, index=index))
 

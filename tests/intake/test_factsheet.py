@@ -14,6 +14,7 @@ from intake.models import Recommendation
 from intake.services import gains
 from intake.services.links import workspace_token
 from tests.intake.test_accounts import make_staff, sign_in
+from tests.pdf_checks import assert_accessible_pdf
 
 
 @pytest.fixture
@@ -58,6 +59,7 @@ def test_factsheet_pdf_is_in_the_citys_language(client, demo, tmp_path):
     response = client.get("/w/factsheet.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
+    assert_accessible_pdf(response.data, "fr")
     path = tmp_path / "factsheet.pdf"
     path.write_bytes(response.data)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,

@@ -27,6 +27,7 @@ from intake.letter.render import (
 )
 from intake.letter.texts import TEXTS_FILE, load_texts, template_version
 from tests.conftest import _service_missing
+from tests.pdf_checks import assert_accessible_pdf
 
 LANGUAGES = ["en", "fr", "es", "ar", "zh", "ru"]
 HOSTILE_CITY = "Ålesund <script>alert(1)</script> & {{7*7}} \u202eevil"
@@ -198,6 +199,7 @@ def test_case_study_letter_names_everything_the_package_includes(letter_app):
 def test_pdf_has_the_city_name(letters, tmp_path):
     pdf = letters["en"]["pdf"]
     assert pdf.startswith(b"%PDF")
+    assert_accessible_pdf(pdf, "en")
     text = pdf_tool("pdftotext", pdf, tmp_path)
     assert "Ålesund <script>alert(1)</script> & {{7*7}}" in " ".join(text.split())
     assert "Participation in the U4SSC Key performance indicators (KPIs) project" in text

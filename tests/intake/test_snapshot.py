@@ -19,6 +19,7 @@ from intake.services import scoring as scoring_service
 from intake.services.cities import create_city
 from intake.services.links import city_from_snapshot_token, snapshot_token, workspace_token
 from intake.services.values import mark_category_complete, set_city_values
+from tests.pdf_checks import assert_accessible_pdf
 
 CATEGORY = "ec-ict-infrastructure"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -172,6 +173,7 @@ def test_pdf_download(app, client, tmp_path):
     response = client.get(f"/snapshot/{snapshot_token(city)}/snapshot.pdf?lang=ar")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
+    assert_accessible_pdf(response.data, "ar")
     pdf = tmp_path / "snapshot.pdf"
     pdf.write_bytes(response.data)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,

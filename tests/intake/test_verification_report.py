@@ -16,6 +16,7 @@ from intake.services.cities import create_city
 from intake.services.pipeline import assign_verifier
 from tests.intake.test_accounts import make_staff, sign_in
 from tests.intake.test_verification import KPI, as_city, fill_ict
+from tests.pdf_checks import assert_accessible_pdf
 
 S = ProgrammeStage
 
@@ -76,6 +77,7 @@ def test_report_pdf_and_arabic(app, client, world):
     response = client.get(f"/staff/verify/{city_id}/report.pdf?lang=en")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = pdf_text(response.data)
+    assert_accessible_pdf(response.data, "en")
     assert "Tromsø" in text and "KPIs reported and verified" in text
     assert "U4SSC-V-" in text
     refresh()  # the tests share one app context, where Flask-Babel caches the locale
@@ -99,6 +101,7 @@ def test_certificate_only_when_verified(app, client, world):
 
     move_to_verified(city, world["sec"])
     response = client.get(f"/staff/verify/{city.id}/certificate.pdf")
+    assert_accessible_pdf(response.data, "en")
     text = " ".join(pdf_text(response.data).split())
     assert "Tromsø" in text
     assert "has completed the verification of the U4SSC key performance indicators" in text

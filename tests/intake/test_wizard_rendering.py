@@ -183,5 +183,6 @@ def test_text_widgets_are_exactly_what_the_form_renders(app, client, two_cities)
         assert str(form[name](id=name, class_="value-input", dir="ltr", aria_invalid="true",
                               aria_describedby=f"{name}-unit {name}-msg")) in page
         assert str(form[prefix + "__year"](id=prefix + "__year", class_="year-input",
-                                           dir="ltr", aria_invalid="true")) in page
+                                           dir="ltr", aria_invalid="true",
+                                           aria_describedby=f"{prefix}__year-msg")) in page
         assert str(form[prefix + "__tier"](id=prefix + "__tier")) in page

@@ -4,6 +4,12 @@
 (function () {
   "use strict";
 
+  // The final card has autofocus; after the reload below some browsers skip autofocus,
+  // so the card (its heading, the fee, the links) is focused and read out here too.
+  var result = document.getElementById("result");
+  if (result && document.activeElement !== result) {
+    result.focus();
+  }
   var form = document.getElementById("assistant-form");
   if (!form || !window.fetch || !form.dataset.api) {
     return; // first message of a new conversation: a normal post creates it
@@ -21,6 +27,11 @@
   function bubble(by, text, error) {
     var item = document.createElement("li");
     item.className = "bubble bubble-" + by + (error ? " bubble-has-error" : "");
+    // Who is speaking, for screen readers (as the server-rendered bubbles say it).
+    var who = document.createElement("span");
+    who.className = "visually-hidden";
+    who.textContent = log.getAttribute(by === "user" ? "data-you" : "data-assistant") || "";
+    item.appendChild(who);
     if (error) {
       var problem = document.createElement("p");
       problem.className = "bubble-error";
