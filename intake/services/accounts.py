@@ -319,6 +319,12 @@ def enable_user(user: User) -> User:
     return user
 
 
+def _oldest_session() -> datetime:
+    """A staff session lasts PERMANENT_SESSION_LIFETIME from sign-in, whatever the cookie
+    says: a copied cookie does not work forever."""
+    return utcnow() - current_app.config["PERMANENT_SESSION_LIFETIME"]
+
+
 def _end_sessions(user: User) -> None:
     db.session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
     user.session_token = None
@@ -328,6 +334,9 @@ def start_session(user: User) -> str:
     """A new signed-in session for this account: the token for the cookie (only its hash is
     stored). Call before `login_user`, which puts `user.get_id()` in the cookie."""
     token = new_session_token()
+    # Sessions past their lifetime are refused anyway (below); their rows go now.
+    db.session.execute(delete(StaffSession).where(StaffSession.user_id == user.id,
+                                                  StaffSession.created_at < _oldest_session()))
     db.session.add(StaffSession(user_id=user.id, token_hash=session_token_hash(token)))
     db.session.commit()
     user.session_token = token
@@ -347,7 +356,8 @@ def user_for_session(token: str | None) -> User | None:
         return None
     user = db.session.execute(
         select(User).join(StaffSession, StaffSession.user_id == User.id)
-        .where(StaffSession.token_hash == session_token_hash(token))
+        .where(StaffSession.token_hash == session_token_hash(token),
+               StaffSession.created_at >= _oldest_session())
     ).scalar_one_or_none()
     if user is None or not user.active:
         return None

@@ -334,3 +334,12 @@ def test_access_logs_never_show_a_link_token(app, city):
     assert LinkMaskingFilter().filter(record)
     assert snapshot_token(city) not in record.getMessage()
     assert "/snapshot/[link]" in record.getMessage()
+
+
+def test_a_staff_session_ends_after_its_lifetime(app):
+    make_staff()
+    client = staff_client(app)
+    assert is_signed_in(client)
+    lifetime = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    with time_machine.travel(time.time() + lifetime + 60, tick=False):
+        assert not is_signed_in(client)
