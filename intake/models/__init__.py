@@ -9,6 +9,7 @@ from intake.models.letter import Letter
 from intake.models.pipeline import StageChange
 from intake.models.score import CategoryScore
 from intake.models.submission import CategoryState
+from intake.models.summary import CitySummary
 from intake.models.user import User, UserRole, VerifierAssignment
 from intake.models.values import DataValue, EvidenceFile, KpiProvenance, ValueAudit
 from intake.models.verification import KpiVerification, Question, QuestionMessage
@@ -18,6 +19,7 @@ __all__ = [
     "CategoryScore",
     "CategoryState",
     "City",
+    "CitySummary",
     "Consent",
     "Conversation",
     "DataValue",
