@@ -60,9 +60,14 @@ def _layout() -> list[tuple[str, Any, Any]]:
 
 
 def export_rows(city_id: int, lang: str = "en") -> list[tuple[str, dict]]:
+    return export_rows_from(value_service.value_rows(city_id),
+                            value_service.provenance_rows(city_id), lang)
+
+
+def export_rows_from(stored: dict, prov: dict, lang: str = "en") -> list[tuple[str, dict]]:
+    """The rows of one city from its value and provenance rows (read by the caller, so an
+    export of every city reads them in batches)."""
     cat = catalog()
-    stored = value_service.value_rows(city_id)
-    prov = value_service.provenance_rows(city_id)
     result = []
     for sheet, kpi, dp in _layout():
         row = stored.get(dp.id)
