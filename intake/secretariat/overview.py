@@ -259,12 +259,16 @@ def overall_score(cells: list[CategoryCell], scores: dict[str, CategoryScore]
 
 
 def latest_scores(city_ids: list[int]) -> dict[int, dict[str, CategoryScore]]:
+    """Each city's latest score per category: the figures only, not the items (which are
+    large and which no list shows)."""
     if not city_ids:
         return {}
     rows = db.session.execute(
-        select(CategoryScore).where(CategoryScore.city_id.in_(city_ids))
+        select(CategoryScore.city_id, CategoryScore.category_id, CategoryScore.percent,
+               CategoryScore.band, CategoryScore.scored)
+        .where(CategoryScore.city_id.in_(city_ids))
         .order_by(CategoryScore.computed_at, CategoryScore.id)
-    ).scalars()
+    ).all()
     latest: dict[int, dict[str, CategoryScore]] = {}
     for row in rows:
         latest.setdefault(row.city_id, {})[row.category_id] = row

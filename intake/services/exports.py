@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -54,50 +54,69 @@ def _versions() -> dict[str, str]:
 BATCH = 200
 
 
-def iter_cities(query=None, *, batch: int = BATCH) -> Iterator[tuple[City, dict, dict, dict]]:
+class _Value(NamedTuple):
+    """A stored value as the export reads it (plain columns: no ORM objects to track)."""
+
+    data_point_id: str
+    raw_text: str
+    not_available: bool
+    valid: bool
+    number: float | None
+    boolean: bool | None
+    previous_value: float | None
+
+    @property
+    def value(self) -> float | bool | None:
+        if self.not_available or not self.valid:
+            return None
+        return self.boolean if self.boolean is not None else self.number
+
+
+def iter_cities(query=None, *, batch: int = BATCH) -> Iterator[tuple[Any, dict, dict, dict]]:
     """(city, value rows, provenance rows, category states) for every city of `query`
     (all cities when None), by name, reading BATCH cities at a time.
 
-    Pages are taken by key (name, id) rather than by offset, and each batch is released
-    before the next, so memory stays the same whatever the number of cities.
+    Pages are taken by key (name, id) rather than by offset, and rows are read as plain
+    columns, so memory stays the same whatever the number of cities.
     """
     from intake.models.submission import CategoryState
     from intake.models.values import DataValue, KpiProvenance
 
-    base = query if query is not None else select(City)
+    base = (query if query is not None else select(City)).with_only_columns(
+        City.id, City.name, City.country, City.population, City.economy, City.package,
+        City.stage)
     after: tuple[str, int] | None = None
     while True:
         page = base.order_by(City.name, City.id).limit(batch)
         if after is not None:
             page = page.where(tuple_(City.name, City.id) > tuple_(*after))
-        cities = list(db.session.execute(page).scalars())
+        cities = db.session.execute(page).all()
         if not cities:
             return
         ids = [city.id for city in cities]
-        loaded: list = list(cities)
         values: dict[int, dict] = {}
-        for row in db.session.execute(select(DataValue).where(DataValue.city_id.in_(ids))
-                                      ).scalars():
-            values.setdefault(row.city_id, {})[row.data_point_id] = row
-            loaded.append(row)
+        for city_id, *row in db.session.execute(select(
+                DataValue.city_id, DataValue.data_point_id, DataValue.raw_text,
+                DataValue.not_available, DataValue.valid, DataValue.number,
+                DataValue.boolean, DataValue.previous_value).where(
+                DataValue.city_id.in_(ids))):
+            value = _Value(*row)
+            values.setdefault(city_id, {})[value.data_point_id] = value
         provenance: dict[int, dict] = {}
-        for row in db.session.execute(select(KpiProvenance).where(
-                KpiProvenance.city_id.in_(ids))).scalars():
+        for row in db.session.execute(select(
+                KpiProvenance.city_id, KpiProvenance.kpi_code, KpiProvenance.quality_tier,
+                KpiProvenance.source, KpiProvenance.reference_year).where(
+                KpiProvenance.city_id.in_(ids))):
             provenance.setdefault(row.city_id, {})[row.kpi_code] = row
-            loaded.append(row)
         states: dict[int, dict] = {}
-        for row in db.session.execute(select(CategoryState).where(
-                CategoryState.city_id.in_(ids))).scalars():
+        for row in db.session.execute(select(
+                CategoryState.city_id, CategoryState.category_id, CategoryState.status).where(
+                CategoryState.city_id.in_(ids))):
             states.setdefault(row.city_id, {})[row.category_id] = row
-            loaded.append(row)
         for city in cities:
             yield city, values.get(city.id, {}), provenance.get(city.id, {}), \
                 states.get(city.id, {})
         after = (cities[-1].name, cities[-1].id)
-        # Forget the batch: the session would otherwise keep every row it ever loaded.
-        for obj in loaded:
-            if obj in db.session:
-                db.session.expunge(obj)
         if len(cities) < batch:
             return
 
@@ -178,7 +197,7 @@ def export_xlsx(lang: str = "en", *, now: datetime | None = None, query=None) ->
     return out.getvalue()
 
 
-def _city_json(city: City, stored: dict, prov: dict, states: dict, lang: str) -> dict:
+def _city_json(city, stored: dict, prov: dict, states: dict, lang: str) -> dict:
     return {
         "id": city.id, "name": city.name, "country": city.country,
         "population": city.population, "economy": city.economy, "package": city.package,

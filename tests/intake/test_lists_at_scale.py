@@ -44,9 +44,10 @@ def queries(client, url, **kwargs) -> int:
 
 
 LIST_PAGES = (
-    "/staff/", "/staff/?sort=score&dir=desc", "/staff/?sort=last_activity&stage=verified",
+    "/staff/", "/staff/?sort=score&dir=desc", "/staff/?per_page=5&page=2", "/staff/?sort=last_activity&stage=verified",
     "/staff/?sort=verifier&q=vale", "/staff/?sort=days_in_stage&overdue=1",
-    "/staff/letters", "/staff/letters?sort=city&q=a", "/cities/",
+    "/staff/letters", "/staff/letters?sort=city&q=a", "/staff/letters?per_page=3&page=2",
+    "/cities/",
 )
 API_LISTS = ("/api/v1/cities", "/api/v1/cities?sort=progress&per_page=20",
              "/api/v1/letters", "/api/v1/letters?sort=country&dir=asc")
