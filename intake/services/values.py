@@ -246,14 +246,28 @@ def store_previous(city_id: int, previous: Mapping[str, float]) -> None:
 
 
 def bump_versions(city_id: int, category_ids: Iterable[str]) -> None:
-    """Make open copies of these categories stale (a file import changed them)."""
-    for category_id in category_ids:
-        state = category_state(city_id, category_id)
-        if state is None:
+    """Make open copies of these categories stale (a file import changed them).
+
+    One statement whatever the number of categories (a shared figure feeds many), plus an
+    insert for categories never opened."""
+    wanted = list(dict.fromkeys(category_ids))
+    if not wanted:
+        return
+    existing = set(db.session.execute(
+        update(CategoryState).where(CategoryState.city_id == city_id,
+                                    CategoryState.category_id.in_(wanted))
+        .values(version=CategoryState.version + 1, updated_at=utcnow())
+        .returning(CategoryState.category_id),
+        execution_options={"synchronize_session": False}).scalars())
+    # States already loaded in this session must not keep their old version.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, CategoryState) and obj.city_id == city_id \
+                and obj.category_id in existing:
+            db.session.expire(obj, ["version", "updated_at"])
+    for category_id in wanted:
+        if category_id not in existing:
             db.session.add(CategoryState(city_id=city_id, category_id=category_id,
                                          status=IN_PROGRESS, version=2))
-        else:
-            state.version += 1
 
 
 def _check_value(dp, value) -> None:
@@ -294,8 +308,7 @@ def set_city_values(city_id: int, values: dict[str, float | bool | None], *, act
     changed_categories = categories_using(changed_ids)
     bump_versions(city_id, changed_categories)
     db.session.commit()
-    for category_id in changed_categories:
-        signals.category_data_changed.send(None, city_id=city_id, category_id=category_id)
+    signals.data_changed_in(city_id, changed_categories)
     return changed_categories
 
 

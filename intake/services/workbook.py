@@ -341,8 +341,7 @@ def apply_import(city_id: int, data: bytes, *, actor: str, locale: str = "en") -
     categories = value_service.categories_using({c.data_point.id for c in plan.changes})
     value_service.bump_versions(city_id, categories)
     db.session.commit()
-    for category_id in value_service.categories_using(changed):
-        signals.category_data_changed.send(None, city_id=city_id, category_id=category_id)
+    signals.data_changed_in(city_id, value_service.categories_using(changed))
     return plan
 
 

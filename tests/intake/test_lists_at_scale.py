@@ -22,8 +22,10 @@ class QueryCounter:
         self.engine = engine
         self.count = 0
 
-    def _count(self, *_args, **_kwargs) -> None:
-        self.count += 1
+    def _count(self, _connection, _cursor, statement, *_args, **_kwargs) -> None:
+        # SQLite's explicit BEGIN (intake/database.py) is transaction control, not a query.
+        if not statement.startswith("BEGIN"):
+            self.count += 1
 
     def __enter__(self):
         event.listen(self.engine, "before_cursor_execute", self._count)
