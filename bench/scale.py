@@ -195,8 +195,11 @@ def run_export(url: str, fmt: str) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def run_shared_save(url: str) -> tuple[int, int]:
-    """Statements of a population save on the request path, and scoring jobs it queued."""
+def run_shared_save(url: str, redis_url: str | None = None) -> tuple[int, int]:
+    """Statements of a population save on the request path, and scoring jobs it queued.
+
+    Without Redis the job runs inline, inside the save; with it, it waits on the queue
+    (removed again afterwards) as a worker would pick it up."""
     from sqlalchemy import func, select
 
     from intake.extensions import db
@@ -204,6 +207,7 @@ def run_shared_save(url: str) -> tuple[int, int]:
     from intake.services.values import set_city_values
 
     app = make_app(url)
+    app.config["REDIS_URL"] = redis_url
     with app.app_context():
         city = db.session.execute(select(City).where(
             City.stage == ProgrammeStage.DATA_COLLECTION).order_by(City.id).limit(1)
@@ -212,6 +216,11 @@ def run_shared_save(url: str) -> tuple[int, int]:
         with Counter(db.engine) as counter:
             set_city_values(city.id, {"pop": city.population + 1}, actor="bench")
         jobs = db.session.execute(select(func.count(JobRecord.id))).scalar_one() - jobs_before
+        if redis_url:
+            from redis import Redis
+            from rq import Queue
+
+            Queue("scoring", connection=Redis.from_url(redis_url)).empty()
         return counter.count, jobs
 
 
@@ -225,13 +234,24 @@ def main(argv: list[str] | None = None) -> None:
                         help="Write the XLSX export only at sizes up to this (it is the "
                              "slowest format: about 12 minutes at 10 000 cities here).")
     parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
+    parser.add_argument("--reuse", action="store_true",
+                        help="Measure the databases a previous run loaded (no loading).")
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL"),
+                        help="Queue the shared-input save's job on this Redis (as in "
+                             "production) instead of running it inline in the request.")
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
     figures: dict = {"sizes": sizes, "pages": {}, "exports": {}, "load_s": {},
                      "shared_save": {}}
     for size in sizes:
-        print(f"loading {size} cities ...", flush=True)
-        url, seconds = prepare(size, args.database_url)
+        if args.reuse:
+            url = make_url(args.database_url).set(
+                drivername="postgresql+psycopg", database=f"bench_scale_{size}"
+            ).render_as_string(hide_password=False)
+            seconds = 0.0
+        else:
+            print(f"loading {size} cities ...", flush=True)
+            url, seconds = prepare(size, args.database_url)
         figures["load_s"][size] = round(seconds, 1)
         print(f"  loaded in {seconds:.0f} s", flush=True)
         for label, (ms, count) in run_pages(url, size).items():
@@ -244,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  {size:>6} cities  export {fmt:<5} {result['ms'] / 1000:8.1f} s "
                   f"{result['bytes'] / 1e6:8.1f} MB sent, peak RSS {result['rss_mb']:.0f} MB",
                   flush=True)
-        figures["shared_save"][size] = run_shared_save(url)
+        figures["shared_save"][size] = run_shared_save(url, args.redis_url)
         print(f"  {size:>6} cities  shared-input save: {figures['shared_save'][size][0]} "
               f"statements, {figures['shared_save'][size][1]} jobs queued", flush=True)
     print(table(figures))

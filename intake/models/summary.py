@@ -48,6 +48,7 @@ class CitySummary(db.Model):
 # use; declared here, beside the lists' own table, so the models and migration 0008 agree.
 def _source_indexes() -> None:
     from intake.models.city import City
+    from intake.models.job import JobRecord
     from intake.models.letter import Letter
     from intake.models.pipeline import StageChange
     from intake.models.score import CategoryScore
@@ -59,6 +60,9 @@ def _source_indexes() -> None:
     Index("ix_letter_created_at", Letter.created_at)
     Index("ix_category_score_city_category", CategoryScore.city_id, CategoryScore.category_id,
           CategoryScore.computed_at)
+    # The snapshot's fingerprint counts a city's jobs by key prefix ("score:<id>:%"); a
+    # LIKE prefix uses a b-tree on PostgreSQL only with the pattern operator class.
+    Index("ix_job_key_pattern", JobRecord.key, postgresql_ops={"key": "varchar_pattern_ops"})
 
 
 _source_indexes()

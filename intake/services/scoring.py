@@ -188,8 +188,10 @@ def request_city_scoring(city_id: int, category_ids: list[str]) -> JobRecord | N
     if not wanted:
         return None
     # A later change needs a later run, even for the same categories: a new key each time.
+    # The "score:<city>:" prefix lets the snapshot's fingerprint see the job, as it sees
+    # the per-category ones.
     return enqueue(JOB_KIND_CITY, {"city_id": city_id, "category_ids": wanted},
-                   key=f"score-city:{city_id}:{uuid.uuid4().hex}", queue=QUEUE, new_key=True)
+                   key=f"score:{city_id}:city:{uuid.uuid4().hex}", queue=QUEUE, new_key=True)
 
 
 @job_handler(JOB_KIND_CITY)

@@ -40,6 +40,8 @@ def upgrade():
     op.create_index('ix_letter_created_at', 'letter', ['created_at'])
     op.create_index('ix_category_score_city_category', 'category_score',
                     ['city_id', 'category_id', 'computed_at'])
+    op.create_index('ix_job_key_pattern', 'job', ['key'],
+                    postgresql_ops={'key': 'varchar_pattern_ops'})
     # Cities that exist already get their row from the same code that keeps it current.
     from intake.services.summaries import refresh
 
@@ -47,6 +49,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_job_key_pattern', table_name='job')
     op.drop_index('ix_category_score_city_category', table_name='category_score')
     op.drop_index('ix_letter_created_at', table_name='letter')
     op.drop_index('ix_stage_change_city_at', table_name='stage_change')

@@ -46,7 +46,8 @@ def queries(client, url, **kwargs) -> int:
 
 
 LIST_PAGES = (
-    "/staff/", "/staff/?sort=score&dir=desc", "/staff/?per_page=5&page=2", "/staff/?sort=last_activity&stage=verified",
+    "/staff/", "/staff/?sort=score&dir=desc", "/staff/?per_page=5&page=2",
+    "/staff/?sort=last_activity&stage=verified",
     "/staff/?sort=verifier&q=vale", "/staff/?sort=days_in_stage&overdue=1",
     "/staff/letters", "/staff/letters?sort=city&q=a", "/staff/letters?per_page=3&page=2",
     "/cities/",
