@@ -117,9 +117,11 @@ def city_query(user: User, filters: CityFilters):
     if filters.country:
         query = query.where(City.country == filters.country.upper()[:2])
     if filters.verifier_id:
-        query = query.where(select(VerifierAssignment.city_id).where(
-            VerifierAssignment.city_id == City.id,
-            VerifierAssignment.user_id == filters.verifier_id).exists())
+        # Aliased: a verifier's own list already joins the assignments.
+        assigned = aliased(VerifierAssignment)
+        query = query.where(select(assigned.city_id).where(
+            assigned.city_id == City.id, assigned.user_id == filters.verifier_id)
+            .correlate(City).exists())
     if filters.search:
         query = query.where(CitySummary.search_key.contains(fold(filters.search),
                                                             autoescape=True))

@@ -188,3 +188,14 @@ def test_demo_load_accepts_thousands_of_cities(app, runner):
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"created": True, "cities": 30}
     assert db.session.execute(select(db.func.count(CitySummary.city_id))).scalar_one() == 30
+
+
+def test_a_verifier_can_filter_their_own_list_by_verifier(app, client):
+    verifier = make_staff(email="ver@example.org", role="verifier", name="Vera")
+    city = create_city(name="Tunis", population=700_000, country="TN")
+    create_city(name="Sfax", population=330_000, country="TN")
+    pipeline.assign_verifier(city.id, verifier.id, actor=None)
+    headers = {"Authorization": f"Bearer {create_token(verifier, 'tests')[1]}"}
+    mine = client.get(f"/api/v1/cities?verifier={verifier.id}", headers=headers)
+    assert mine.status_code == 200 and [c["name"] for c in mine.json["cities"]] == ["Tunis"]
+    assert client.get("/api/v1/cities?verifier=999", headers=headers).json["total"] == 0
