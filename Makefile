@@ -7,7 +7,7 @@ export FLASK_APP := wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lock system-deps translations db worker lint migration bench bench-slow-line audit demo clean
+.PHONY: run test install install-test lock system-deps translations db worker lint migration bench bench-scale bench-slow-line audit demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -80,6 +80,13 @@ bench: system-deps install-test translations
 	$(BIN)/python -m bench.run --write-results $(BENCH_ARGS) \
 		--database-url $${BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} \
 		--only "wizard step save,assistant turn (JSON API)"
+	$(MAKE) bench-scale
+
+# Every list, export and comparison page at 1 000 and 10 000 cities on PostgreSQL (fresh
+# databases bench_scale_<N> on the server of BENCH_POSTGRES_URL); takes about 15 minutes.
+bench-scale: install-test translations
+	$(BIN)/python -m bench.scale --json bench/scale-results.json $(BENCH_SCALE_ARGS) \
+		--database-url $${BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test}
 
 # A phone on a 400 kbps / 400 ms line in Chromium: bytes per page, first paint, round trips
 # of a warm step and a draft save (BENCH_ARGS="--before <commit>" compares with an older one).

@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from intake.services import mail as _mail_jobs  # noqa: F401  (registers the mail job)
     from intake.services import reminders as _reminder_jobs  # noqa: F401  (its jobs)
     from intake.services.scoring import init_scoring
+    from intake.services.summaries import init_summaries
     from intake.snapshot import bp as snapshot_bp
     from intake.verification import bp as verification_bp
     from intake.wizard import bp as wizard_bp
@@ -128,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(programme_bp)
     init_scoring(app)
+    init_summaries()
 
 
 def register_error_pages(app: Flask) -> None:

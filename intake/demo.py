@@ -288,9 +288,10 @@ def demo_group() -> None:
 @demo_group.command("load")
 @click.option("--if-empty", is_flag=True,
               help="Only when the database has no city yet (safe to run on every start).")
-@click.option("--cities", "count", type=click.IntRange(1, len(DEMO_CITIES)), default=None,
-              help="Instead of Demoville, create this many demo cities (up to 12) across "
-                   "sizes and economies, several verified and one published.")
+@click.option("--cities", "count", type=click.IntRange(1, 200_000), default=None,
+              help="Instead of Demoville, create this many demo cities across sizes and "
+                   "economies, several verified and one published; beyond 12, generated "
+                   "cities are written in bulk (10 000 take a few minutes).")
 def demo_load(if_empty: bool, count: int | None) -> None:
     """Create Demoville (or --cities N demo cities) with complete data; print the links."""
     from intake.extensions import db
@@ -303,6 +304,11 @@ def demo_load(if_empty: bool, count: int | None) -> None:
             message["snapshot_url"] = snapshot_url(existing)
             message["workspace_url"] = workspace_url(existing)
         click.echo(json.dumps(message, ensure_ascii=False))
+        return
+    if count is not None and count > len(DEMO_CITIES):
+        from intake.demo_bulk import load_bulk_cities
+
+        click.echo(json.dumps(load_bulk_cities(count), ensure_ascii=False))
         return
     if count is not None:
         cities = load_demo_cities(count)

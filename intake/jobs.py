@@ -63,7 +63,8 @@ def get_redis() -> Redis | None:
     return connection
 
 
-def enqueue(kind: str, payload: dict[str, Any], *, key: str, queue: str = "default") -> JobRecord:
+def enqueue(kind: str, payload: dict[str, Any], *, key: str, queue: str = "default",
+            new_key: bool = False) -> JobRecord:
     """Record a job and hand it to a worker (or run it now when there is no Redis).
 
     `key` names the work: asking twice for the same key while it is waiting or running
@@ -71,7 +72,9 @@ def enqueue(kind: str, payload: dict[str, Any], *, key: str, queue: str = "defau
     """
     if kind not in HANDLERS:
         raise KeyError(f"no job handler registered for {kind!r}")
-    record = db.session.execute(select(JobRecord).where(JobRecord.key == key)).scalar_one_or_none()
+    # new_key: the caller made the key unique just now, so no row can hold it yet.
+    record = None if new_key else db.session.execute(
+        select(JobRecord).where(JobRecord.key == key)).scalar_one_or_none()
     if record is not None:
         # PENDING too: its creator is dispatching it right now (or, after a Redis outage,
         # reconcile_pending will); dispatching it again could run it twice inline.

@@ -7,16 +7,23 @@ from marshmallow import RAISE, Schema, fields, validate
 from intake.api import bp
 from intake.api.auth import CITY_ID, api_user, city_or_abort, token_required
 from intake.api.fields import UtcDateTime
+from intake.api.paging import PagedSchema, PageQuerySchema, page_data, sort_field
 from intake.models.city import ProgrammeStage
 from intake.secretariat import overview
 
 TAGS = ["cities"]
 
 
-class CityQuerySchema(Schema):
+class CityQuerySchema(PageQuerySchema):
     stage = fields.String(validate=validate.OneOf([s.value for s in ProgrammeStage]))
     q = fields.String(validate=validate.Length(max=100),
                       metadata={"description": "Part of the city's name, in any script."})
+    country = fields.String(validate=validate.Regexp(r"^[A-Za-z]{2}$"),
+                            metadata={"description": "ISO 3166-1 alpha-2 code."})
+    verifier = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
+                              metadata={"description": "Only cities assigned to this verifier."})
+    overdue = fields.Boolean(load_default=False)
+    sort = sort_field(overview.CITY_SORTS, overview.DEFAULT_CITY_SORT)
 
 
 class CategoryProgressSchema(Schema):
@@ -64,7 +71,7 @@ class CityDetailSchema(CitySchema):
     categories = fields.List(fields.Nested(CategoryProgressSchema), dump_only=True)
 
 
-class CityListSchema(Schema):
+class CityListSchema(PagedSchema):
     class Meta:
         unknown = RAISE
 
@@ -101,13 +108,21 @@ def city_data(row: overview.CityRow, *, detail: bool = False) -> dict:
 @bp.arguments(CityQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, CityListSchema)
 def list_cities(**filters):
-    """The cities this account may see (secretariat: all; verifier: assigned ones)
+    """The cities this account may see (secretariat: all; verifier: assigned ones), by pages
 
-    Filters: `stage` (a programme step) and `q` (part of the name).
+    Filters: `stage` (a programme step), `q` (part of the name), `country`, `verifier`,
+    `overdue`. Sorted by `sort` (`dir` asc or desc); `page` and `per_page` choose the page,
+    `total` and `links` describe the whole list.
     """
     stage = ProgrammeStage(filters["stage"]) if filters.get("stage") else None
-    rows = overview.city_rows(api_user(), stage=stage, search=(filters.get("q") or "").strip())
-    return {"cities": [city_data(row) for row in rows]}
+    chosen = overview.CityFilters(
+        stage=stage, search=(filters.get("q") or "").strip(),
+        country=(filters.get("country") or "").upper() or None,
+        verifier_id=filters.get("verifier"), overdue_only=filters["overdue"])
+    found = overview.city_page(api_user(), filters=chosen, sort=filters["sort"],
+                               descending=filters["dir"] == "desc", page=filters["page"],
+                               per_page=filters["per_page"])
+    return {"cities": [city_data(row) for row in found.items], **page_data(found)}
 
 
 @bp.get(f"/cities/{CITY_ID}", tags=TAGS)

@@ -5,20 +5,18 @@ from __future__ import annotations
 from flask import Response
 
 from intake.api import bp
-from intake.api.auth import token_required
+from intake.api.auth import api_user, token_required
 from intake.models.user import UserRole
-from intake.services.exports import FORMATS, export_all
+from intake.services.exports import FORMATS
 
 TAGS = ["exports"]
 
 
 def _download(fmt: str) -> Response:
-    export = export_all(fmt)
-    response = Response(export.body, mimetype=export.media_type.split(";")[0])
-    response.headers["Content-Type"] = export.media_type
-    response.headers.set("Content-Disposition", "attachment", filename=export.filename)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    from intake.exports import streamed_export
+
+    # Streamed as written; the same filters as the city list (stage, country, q).
+    return streamed_export(fmt, "en", api_user())
 
 
 def _documented(fmt: str, description: str):
@@ -55,3 +53,11 @@ def export_cities_xlsx():
 def export_cities_json():
     """Every city's data as JSON"""
     return _download("json")
+
+
+@bp.get("/exports/cities.jsonl", tags=TAGS)
+@token_required(UserRole.SECRETARIAT)
+@_documented("jsonl", "JSON lines: the versions on the first line, then one city per line.")
+def export_cities_jsonl():
+    """Every city's data as JSON lines, streamed"""
+    return _download("jsonl")

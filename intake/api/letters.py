@@ -8,23 +8,32 @@ from marshmallow import RAISE, Schema, fields, validate
 from intake.api import bp
 from intake.api.auth import MAX_ID, token_required
 from intake.api.fields import UtcDateTime
+from intake.api.paging import PagedSchema, PageQuerySchema, page_data, sort_field
 from intake.extensions import db
 from intake.i18n import LANGUAGES
 from intake.models.city import City
 from intake.models.letter import Letter
 from intake.models.user import UserRole
-from intake.secretariat.overview import LetterRow, letter_rows
+from intake.secretariat.overview import (
+    DEFAULT_LETTER_SORT,
+    LETTER_SORTS,
+    LetterRow,
+    letter_page,
+)
 from intake.services.letters import letter_urls
 
 TAGS = ["letters"]
 
 
-class LetterQuerySchema(Schema):
+class LetterQuerySchema(PageQuerySchema):
     q = fields.String(validate=validate.Length(max=100),
                       metadata={"description": "Part of the city's name or its country code."})
     language = fields.String(validate=validate.OneOf(list(LANGUAGES)))
     package = fields.String(validate=validate.OneOf(["verification", "case_study"]))
     economy = fields.String(validate=validate.OneOf(["developed", "developing"]))
+    sort = sort_field(LETTER_SORTS, DEFAULT_LETTER_SORT)
+    dir = fields.String(load_default="desc", validate=validate.OneOf(["asc", "desc"]),
+                        metadata={"description": "Sort direction (newest first by default)."})
 
 
 class LetterFeeSchema(Schema):
@@ -72,7 +81,7 @@ class LetterSchema(Schema):
         "description": "Download links (HTML, PDF, DOCX); only on a single letter."})
 
 
-class LetterListSchema(Schema):
+class LetterListSchema(PagedSchema):
     class Meta:
         unknown = RAISE
 
@@ -101,13 +110,16 @@ def letter_data(row: LetterRow, *, with_documents: bool = False) -> dict:
 def list_letters(**filters):
     """Participation letters received, newest first
 
-    Filters: `q` (city name or country code), `language`, `package`, `economy`.
+    Filters: `q` (city name or country code), `language`, `package`, `economy`. Sorted by
+    `sort` (`created`, newest first unless `dir=asc`); `page`, `per_page`, `total`, `links`.
     Secretariat only, like the letters inbox.
     """
-    rows = letter_rows(search=(filters.get("q") or "").strip(),
-                       language=filters.get("language"), package=filters.get("package"),
-                       economy=filters.get("economy"))
-    return {"letters": [letter_data(row) for row in rows]}
+    found = letter_page(search=(filters.get("q") or "").strip(),
+                        language=filters.get("language"), package=filters.get("package"),
+                        economy=filters.get("economy"), sort=filters["sort"],
+                        descending=filters["dir"] == "desc", page=filters["page"],
+                        per_page=filters["per_page"])
+    return {"letters": [letter_data(row) for row in found.items], **page_data(found)}
 
 
 @bp.get(f"/letters/<int(max={MAX_ID}):letter_id>", tags=TAGS)

@@ -9,6 +9,7 @@ from intake.api.auth import CITY_ID, city_or_abort, token_required
 from intake.api.fields import UtcDateTime
 from intake.api.values import VALUE_METADATA, DataValueField
 from intake.secretariat import overview
+from intake.services import gains as gains_service
 from intake.services.values import catalog
 
 TAGS = ["scores"]
@@ -107,7 +108,8 @@ def _item(item: dict) -> dict:
 def city_scores(city_id: int):
     """A city's score per category (latest), with the catalog and benchmark versions used"""
     city = city_or_abort(city_id)
-    scores = overview.latest_scores([city.id]).get(city.id, {})
+    # Whole score rows (items, versions), not the figures the lists read.
+    scores = gains_service.latest_scores([city.id]).get(city.id, {})
     row = overview.city_row(city)
     book = catalog()
     categories = []

@@ -13,6 +13,7 @@ from intake.models.pipeline import StageChange
 from intake.models.programme import CaseStudy, Milestone
 from intake.models.score import CategoryScore
 from intake.models.submission import CategoryState
+from intake.models.summary import CitySummary
 from intake.models.team import (
     Assignment,
     CollectionDeadline,
@@ -34,6 +35,7 @@ __all__ = [
     "CategoryScore",
     "CategoryState",
     "City",
+    "CitySummary",
     "CollectionDeadline",
     "Consent",
     "Conversation",

@@ -11,6 +11,7 @@ from intake.services import gains as gains_service
 # Short enough that a city taken off the pages drops out of shared caches quickly; the
 # server itself answers 404 from the moment it is unpublished.
 MAX_AGE = 60
+PER_PAGE = 24
 
 
 def _cacheable(response: Response) -> Response:
@@ -37,12 +38,15 @@ def _language() -> tuple[str, bool]:
 
 @bp.get("/")
 def index():
-    rows = [(city, consent, gains_service.public_scores(city.id))
-            for city, consent in gains_service.published_cities()]
+    from intake.services import paging
+
+    page, _size = paging.clamp(request.args.get("page", 1))
+    search = request.args.get("q", "").strip()[:100]
+    found = gains_service.published_page(page=page, per_page=PER_PAGE, search=search)
     language, _rtl = _language()
     dimensions = [(d.id, d.name.get(language)) for d in gains_service._catalog().dimensions]
-    html = render_template("public/index.html", rows=rows, public_page=True,
-                           certified=_certified, dimensions=dimensions)
+    html = render_template("public/index.html", rows=found.items, page=found, search=search,
+                           public_page=True, certified=_certified, dimensions=dimensions)
     return _cacheable(Response(html, mimetype="text/html"))
 
 

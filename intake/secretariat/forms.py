@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from intake.models.city import ProgrammeStage
 
@@ -36,3 +36,15 @@ class AssignForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Only the CSRF token (remove an assignment)."""
+
+
+class BulkForm(FlaskForm):
+    """An action on the cities ticked in the list (the ids come as repeated city_ids).
+
+    The action and step are checked by the pipeline service, which says what is wrong.
+    """
+
+    action = StringField(_l("Action"), validators=[DataRequired(), Length(max=20)])
+    to_stage = StringField(_l("Step"), validators=[Optional(), Length(max=40)])
+    verifier = IntegerField(_l("Verifier"), validators=[Optional()])
+    note = TextAreaField(_l("Note"), validators=[Length(max=4000)])

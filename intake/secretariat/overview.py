@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from intake.extensions import db
+from intake.models._types import utcnow
 from intake.models.city import City, ProgrammeStage
 from intake.models.letter import Letter
 from intake.models.score import CategoryScore
+from intake.models.submission import CategoryState
+from intake.models.summary import CitySummary
 from intake.models.user import User, UserRole, VerifierAssignment
-from intake.services import pipeline
-from intake.services.values import NOT_STARTED, catalog, category_states
+from intake.services import paging, pipeline
+from intake.services.duplicates import open_duplicates
+from intake.services.summaries import fold
+from intake.services.values import NOT_STARTED, catalog
 
 COMPLETE = "complete"
 
@@ -42,7 +47,12 @@ class CityRow:
     verifiers: list[User] = field(default_factory=list)
     # The latest letter's signed scan: None (none yet), "received" or "acknowledged".
     signed: str | None = None
+    # Flags raised when the assistant registered a look-alike, for the secretariat to merge
+    # or dismiss.
     duplicates: list = field(default_factory=list)
+    last_activity_at: datetime | None = None
+    # Ids of other cities that look like the same one (name and country, or focal point).
+    duplicate_of: list[int] = field(default_factory=list)
 
     @property
     def complete_count(self) -> int:
@@ -72,55 +82,157 @@ def visible_cities_query(user: User):
     return query
 
 
-def matches(search: str, *texts: str | None) -> bool:
-    """Case-insensitive substring search in any script (SQLite's lower() is ASCII-only)."""
-    needle = unicodedata.normalize("NFKC", search).casefold().strip()
-    return any(needle in unicodedata.normalize("NFKC", text).casefold()
-               for text in texts if text)
+@dataclass(frozen=True)
+class CityFilters:
+    stage: ProgrammeStage | None = None
+    search: str = ""
+    country: str | None = None
+    verifier_id: int | None = None
+    overdue_only: bool = False
+
+    @property
+    def active(self) -> bool:
+        return bool(self.stage or self.search or self.country or self.verifier_id
+                    or self.overdue_only)
+
+
+# Sort keys a list accepts, each an ordered list of columns (the city id breaks ties so
+# pages never overlap). A new sortable column (fee paid, signed letter received) is one
+# entry here once it exists in the schema.
+CITY_SORTS = {
+    "name": (City.name,),
+    "country": (City.country, City.name),
+    "stage": (City.stage, City.name),
+    "days_in_stage": (CitySummary.stage_entered_at,),
+    "last_activity": (CitySummary.last_activity_at,),
+    "progress": (CitySummary.complete_categories, City.name),
+    "score": (CitySummary.score_percent, City.name),
+    "verifier": (CitySummary.verifier_key, City.name),
+    "population": (City.population, City.name),
+    "created": (City.created_at,),
+}
+# "days in stage" reads naturally largest first, which is the earliest entry date.
+_REVERSED_SORTS = frozenset({"days_in_stage"})
+DEFAULT_CITY_SORT = "name"
+
+
+def city_query(user: User, filters: CityFilters):
+    query = visible_cities_query(user).outerjoin(CitySummary, CitySummary.city_id == City.id)
+    if filters.stage is not None:
+        query = query.where(City.stage == filters.stage)
+    if filters.country:
+        query = query.where(City.country == filters.country.upper()[:2])
+    if filters.verifier_id:
+        # Aliased: a verifier's own list already joins the assignments.
+        assigned = aliased(VerifierAssignment)
+        query = query.where(select(assigned.city_id).where(
+            assigned.city_id == City.id, assigned.user_id == filters.verifier_id)
+            .correlate(City).exists())
+    if filters.search:
+        query = query.where(CitySummary.search_key.contains(fold(filters.search),
+                                                            autoescape=True))
+    if filters.overdue_only:
+        limit = utcnow() - timedelta(days=pipeline.OVERDUE_AFTER_DAYS + 1)
+        query = query.where(City.stage != ProgrammeStage.PUBLISHED,
+                            CitySummary.stage_entered_at <= limit)
+    return query
+
+
+def order_by(sorts: dict, sort: str, descending: bool, default: str) -> list:
+    columns = sorts.get(sort) or sorts[default]
+    descending = descending != (sort in _REVERSED_SORTS)
+    order = []
+    for column in columns:
+        # NULLs (no score yet) go last whichever way the list is sorted.
+        order.append(column.is_(None))
+        order.append(column.desc() if descending else column.asc())
+    return order
+
+
+def city_page(user: User, *, filters: CityFilters = CityFilters(), sort: str = "name",
+              descending: bool = False, page: int = 1, per_page: int = paging.PER_PAGE,
+              language: str = "en") -> paging.Page:
+    """One page of the cities this account may see, in a fixed number of queries."""
+    query = city_query(user, filters)
+    order = order_by(CITY_SORTS, sort, descending, DEFAULT_CITY_SORT)
+    found = paging.paginate(query.add_columns(CitySummary).order_by(*order, City.id),
+                            query, page=page, per_page=per_page)
+    rows = build_rows([city for city, _summary in found.items], language,
+                      summaries={city.id: summary for city, summary in found.items})
+    return found.replace(rows)
 
 
 def city_rows(user: User, *, stage: ProgrammeStage | None = None, search: str = "",
               overdue_only: bool = False, language: str = "en") -> list[CityRow]:
-    query = visible_cities_query(user)
-    if stage is not None:
-        query = query.where(City.stage == stage)
+    """Every matching city (exports and small lists); pages use city_page."""
+    query = city_query(user, CityFilters(stage=stage, search=search,
+                                         overdue_only=overdue_only))
     cities = list(db.session.execute(query.order_by(City.name, City.id)).scalars())
-    if search:
-        cities = [city for city in cities if matches(search, city.name)]
-    rows = build_rows(cities, language)
-    return [row for row in rows if row.overdue] if overdue_only else rows
+    return build_rows(cities, language)
 
 
 def city_row(city: City, *, language: str = "en") -> CityRow:
     return build_rows([city], language)[0]
 
 
-def build_rows(cities: list[City], language: str) -> list[CityRow]:
+def build_rows(cities: list[City], language: str,
+               summaries: dict[int, CitySummary | None] | None = None) -> list[CityRow]:
     ids = [city.id for city in cities]
     entered = pipeline.stage_entered_at(ids)
     scores = latest_scores(ids)
     verifiers = verifiers_by_city(ids)
     signed = signed_by_city(ids)
-    from intake.services.duplicates import open_duplicates
-
-    duplicates = open_duplicates(ids)
+    flags = open_duplicates(ids)
+    states = states_by_city(ids)
+    duplicates = duplicate_flags(ids)
     rows = []
     for city in cities:
         age = pipeline.stage_age(ProgrammeStage(city.stage), entered[city.id])
+        summary = (summaries or {}).get(city.id)
         row = CityRow(city=city, days_in_stage=age.days, overdue=age.overdue,
                       entered_stage_at=entered[city.id],
                       verifiers=verifiers.get(city.id, []), signed=signed.get(city.id),
-                      duplicates=duplicates.get(city.id, []))
-        row.categories = category_cells(city.id, scores.get(city.id, {}), language)
+                      duplicates=flags.get(city.id, []),
+                      last_activity_at=summary.last_activity_at if summary else None,
+                      duplicate_of=duplicates.get(city.id, []))
+        row.categories = category_cells(states.get(city.id, {}), scores.get(city.id, {}),
+                                        language)
         row.score_percent, row.score_band = overall_score(row.categories,
                                                           scores.get(city.id, {}))
         rows.append(row)
     return rows
 
 
-def category_cells(city_id: int, scores: dict[str, CategoryScore], language: str
-                   ) -> list[CategoryCell]:
-    states = category_states(city_id)
+def states_by_city(city_ids: list[int]) -> dict[int, dict[str, CategoryState]]:
+    found: dict[int, dict[str, CategoryState]] = {}
+    if not city_ids:
+        return found
+    for state in db.session.execute(
+            select(CategoryState).where(CategoryState.city_id.in_(city_ids))).scalars():
+        found.setdefault(state.city_id, {})[state.category_id] = state
+    return found
+
+
+def duplicate_flags(city_ids: list[int]) -> dict[int, list[int]]:
+    """Other cities with the same normalized name and country, or the same focal point."""
+    if not city_ids:
+        return {}
+    other = aliased(CitySummary)
+    found: dict[int, list[int]] = {}
+    for city_id, other_id in db.session.execute(
+            select(CitySummary.city_id, other.city_id)
+            .join(other, (other.city_id != CitySummary.city_id)
+                  & ((other.name_key == CitySummary.name_key)
+                     | ((CitySummary.email_key.is_not(None))
+                        & (other.email_key == CitySummary.email_key))))
+            .where(CitySummary.city_id.in_(city_ids))
+            .order_by(other.city_id)).all():
+        found.setdefault(city_id, []).append(other_id)
+    return found
+
+
+def category_cells(states: dict[str, CategoryState], scores: dict[str, CategoryScore],
+                   language: str) -> list[CategoryCell]:
     book = catalog()
     dimension_names = {d.id: d.name.get(language) for d in book.dimensions}
     cells = []
@@ -158,12 +270,16 @@ def overall_score(cells: list[CategoryCell], scores: dict[str, CategoryScore]
 
 
 def latest_scores(city_ids: list[int]) -> dict[int, dict[str, CategoryScore]]:
+    """Each city's latest score per category: the figures only, not the items (which are
+    large and which no list shows)."""
     if not city_ids:
         return {}
     rows = db.session.execute(
-        select(CategoryScore).where(CategoryScore.city_id.in_(city_ids))
+        select(CategoryScore.city_id, CategoryScore.category_id, CategoryScore.percent,
+               CategoryScore.band, CategoryScore.scored)
+        .where(CategoryScore.city_id.in_(city_ids))
         .order_by(CategoryScore.computed_at, CategoryScore.id)
-    ).scalars()
+    ).all()
     latest: dict[int, dict[str, CategoryScore]] = {}
     for row in rows:
         latest.setdefault(row.city_id, {})[row.category_id] = row
@@ -233,23 +349,61 @@ class LetterRow:
         return self.fee.get("package") or self.city.package
 
 
-def letter_rows(*, search: str = "", language: str | None = None, package: str | None = None,
-                economy: str | None = None) -> list[LetterRow]:
+LETTER_SORTS = {
+    "created": (Letter.created_at,),
+    "city": (City.name,),
+    "country": (City.country, City.name),
+    "language": (Letter.locale, Letter.created_at),
+}
+DEFAULT_LETTER_SORT = "created"
+
+
+def letter_query(*, search: str = "", language: str | None = None,
+                 package: str | None = None, economy: str | None = None):
     query = select(Letter, City).join(City, City.id == Letter.city_id)
     if language:
         query = query.where(Letter.locale == language)
-    rows = [LetterRow(letter=letter, city=city) for letter, city in db.session.execute(
-        query.order_by(Letter.created_at.desc(), Letter.id.desc())).all()]
     if search:
-        rows = [row for row in rows if matches(search, row.city.name, row.city.country)]
+        # Joined only to search: unfiltered, the newest letters come straight off the
+        # created_at index instead of joining every city first.
+        needle = fold(search)
+        query = query.outerjoin(CitySummary, CitySummary.city_id == City.id).where(
+            CitySummary.search_key.contains(needle, autoescape=True)
+                            | (func.lower(City.country) == needle))
     # Package and economy are read from the quote frozen in the letter, not the editable city.
     if package:
-        rows = [row for row in rows if row.package == package]
+        query = query.where(func.coalesce(Letter.fee["package"].as_string(), City.package)
+                            == package)
     if economy:
-        rows = [row for row in rows if row.economy == economy]
-    from intake.services.duplicates import open_duplicates
+        query = query.where(func.coalesce(Letter.fee["economy"].as_string(), City.economy)
+                            == economy)
+    return query
 
-    duplicates = open_duplicates(sorted({row.city.id for row in rows}))
+
+def letter_page(*, search: str = "", language: str | None = None, package: str | None = None,
+                economy: str | None = None, sort: str = DEFAULT_LETTER_SORT,
+                descending: bool = True, page: int = 1,
+                per_page: int = paging.PER_PAGE) -> paging.Page:
+    query = letter_query(search=search, language=language, package=package, economy=economy)
+    order = order_by(LETTER_SORTS, sort, descending, DEFAULT_LETTER_SORT)
+    found = paging.paginate(query.order_by(*order, Letter.id.desc() if descending
+                                           else Letter.id.asc()),
+                            query.with_only_columns(Letter.id), page=page, per_page=per_page)
+    return found.replace(_with_flags([LetterRow(letter=letter, city=city)
+                                      for letter, city in found.items]))
+
+
+def letter_rows(*, search: str = "", language: str | None = None, package: str | None = None,
+                economy: str | None = None) -> list[LetterRow]:
+    """Every matching letter, newest first (pages use letter_page)."""
+    query = letter_query(search=search, language=language, package=package, economy=economy)
+    return _with_flags([LetterRow(letter=letter, city=city) for letter, city in db.session.execute(
+        query.order_by(Letter.created_at.desc(), Letter.id.desc())).all()])
+
+
+def _with_flags(rows: list[LetterRow]) -> list[LetterRow]:
+    """The open duplicate flags of the listed cities, in one query."""
+    flags = open_duplicates(sorted({row.city.id for row in rows}))
     for row in rows:
-        row.duplicates = duplicates.get(row.city.id, [])
+        row.duplicates = flags.get(row.city.id, [])
     return rows

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from intake.extensions import db
 from intake.i18n import LANGUAGES, current_language
@@ -30,6 +31,7 @@ from intake.permissions import (
 from intake.secretariat import bp, overview
 from intake.secretariat.forms import (
     AssignForm,
+    BulkForm,
     ConfirmForm,
     MoveForm,
     ReopenVerificationForm,
@@ -41,6 +43,7 @@ from intake.services import (
     duplicates,
     links,
     onboarding,
+    paging,
     pipeline,
     signed_letters,
     spam,
@@ -59,21 +62,71 @@ def _stage_arg() -> ProgrammeStage | None:
         return None
 
 
+def city_filters() -> overview.CityFilters:
+    """The list's filters from the query string; anything unknown is ignored."""
+    verifier = request.args.get("verifier", "")
+    country = request.args.get("country", "").strip().upper()
+    return overview.CityFilters(
+        stage=_stage_arg(), search=request.args.get("q", "").strip()[:SEARCH_MAX],
+        country=country if len(country) == 2 and country.isalpha() else None,
+        verifier_id=int(verifier) if verifier.isdigit() and len(verifier) < 10 else None,
+        overdue_only=request.args.get("overdue") == "1")
+
+
+def sort_args(sorts: dict, default: str) -> tuple[str, bool]:
+    sort = request.args.get("sort", default)
+    return (sort if sort in sorts else default), request.args.get("dir") == "desc"
+
+
 @bp.get("/", endpoint="overview")
 @staff_required()
 def overview_page():
-    stage = _stage_arg()
-    search = request.args.get("q", "").strip()[:SEARCH_MAX]
-    overdue_only = request.args.get("overdue") == "1"
-    rows = overview.city_rows(current_staff_user(), stage=stage, search=search,
-                              overdue_only=overdue_only, language=current_language())
+    user = current_staff_user()
+    filters = city_filters()
+    sort, descending = sort_args(overview.CITY_SORTS, overview.DEFAULT_CITY_SORT)
+    page, per_page = paging.clamp(request.args.get("page", 1),
+                                  request.args.get("per_page", paging.PER_PAGE))
+    found = overview.city_page(user, filters=filters, sort=sort, descending=descending,
+                               page=page, per_page=per_page, language=current_language())
+    verifiers = accounts.list_users(UserRole.VERIFIER, active_only=True) \
+        if can_manage(user) else []
     return render_template(
-        "secretariat/overview.html", rows=rows, stage=stage, search=search,
-        overdue_only=overdue_only, counts=overview.stage_counts(current_staff_user()),
+        "secretariat/overview.html", rows=found.items, page=found, filters=filters,
+        stage=filters.stage, search=filters.search, overdue_only=filters.overdue_only,
+        sort=sort, descending=descending, counts=overview.stage_counts(user),
         stages=list(ProgrammeStage), stage_label=pipeline.stage_label,
-        overdue_days=pipeline.OVERDUE_AFTER_DAYS,
+        overdue_days=pipeline.OVERDUE_AFTER_DAYS, verifiers=verifiers,
+        bulk_form=BulkForm(formdata=None), can_manage=can_manage(user),
         categories=overview.catalog().categories,
     )
+
+
+@bp.post("/bulk")
+@staff_required(UserRole.SECRETARIAT)
+def bulk_action():
+    form = BulkForm()
+    back = request.form.get("next") or ""
+    target = back if back.startswith("/staff/") and not back.startswith("//") \
+        else url_for("secretariat.overview")
+    ids = [int(value) for value in request.form.getlist("city_ids")
+           if value.isdigit() and len(value) < 10][:paging.MAX_PER_PAGE]
+    if not form.validate_on_submit() or not ids:
+        flash(_("Select at least one city and an action."), "error")
+        return redirect(target)
+    user = current_staff_user()
+    try:
+        outcome = pipeline.bulk_action(ids, form.action.data, actor=user,
+                                       to_stage=form.to_stage.data or None,
+                                       verifier_id=form.verifier.data or None,
+                                       note=form.note.data)
+    except pipeline.TransitionError as problem:
+        flash(str(problem), "error")
+        return redirect(target)
+    flash(ngettext("Done for %(num)d city.", "Done for %(num)d cities.", outcome.done),
+          "success")
+    for name, problem in outcome.refused:
+        flash(_("%(city)s: %(problem)s", city=name, problem=problem), "error")
+    return redirect(target)
 
 
 @bp.get("/cities/<int:city_id>")
@@ -284,11 +337,18 @@ def letters():
         "verification", "case_study") else None
     economy = request.args.get("economy") if request.args.get("economy") in (
         "developed", "developing") else None
-    rows = overview.letter_rows(search=search, language=language, package=package,
-                                economy=economy)
-    return render_template("secretariat/letters.html", rows=rows, search=search,
-                           language=language, package=package, economy=economy,
-                           languages=LANGUAGES, confirm_form=ConfirmForm(formdata=None))
+    sort, descending = sort_args(overview.LETTER_SORTS, overview.DEFAULT_LETTER_SORT)
+    # Newest first unless the list was explicitly sorted the other way.
+    descending = request.args.get("dir", "desc") == "desc"
+    page, per_page = paging.clamp(request.args.get("page", 1),
+                                  request.args.get("per_page", paging.PER_PAGE))
+    found = overview.letter_page(search=search, language=language, package=package,
+                                 economy=economy, sort=sort, descending=descending, page=page,
+                                 per_page=per_page)
+    return render_template("secretariat/letters.html", rows=found.items, page=found,
+                           search=search, language=language, package=package,
+                           economy=economy, languages=LANGUAGES, sort=sort,
+                           descending=descending, confirm_form=ConfirmForm(formdata=None))
 
 
 # ------------------------------------------------------------------------------ first hour

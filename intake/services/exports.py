@@ -11,24 +11,28 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from intake.extensions import db
 from intake.models._types import utcnow
 from intake.models.city import City, ProgrammeStage
 from intake.services import values as value_service
-from intake.services.workbook import _FORMULA_START, COLUMNS, _csv_safe, export_rows
+from intake.services.workbook import _NOT_XML, COLUMNS, _csv_safe, export_rows_from
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
+    "jsonl": "application/jsonl",
 }
 CITY_COLUMNS = ("city_id", "city_name", "country", "stage", "sheet")
 VERSION_COLUMNS = ("catalog_version", "benchmark_version")
@@ -47,85 +51,220 @@ def _versions() -> dict[str, str]:
     return {"catalog_version": book.version, "benchmark_version": book.benchmark_version}
 
 
-def _cities() -> list[City]:
-    return list(db.session.execute(select(City).order_by(City.name, City.id)).scalars())
+BATCH = 200
 
 
-def city_rows(lang: str = "en") -> list[dict[str, Any]]:
+class _Value(NamedTuple):
+    """A stored value as the export reads it (plain columns: no ORM objects to track)."""
+
+    data_point_id: str
+    raw_text: str
+    not_available: bool
+    valid: bool
+    number: float | None
+    boolean: bool | None
+    previous_value: float | None
+
+    @property
+    def value(self) -> float | bool | None:
+        if self.not_available or not self.valid:
+            return None
+        return self.boolean if self.boolean is not None else self.number
+
+
+def iter_cities(query=None, *, batch: int = BATCH) -> Iterator[tuple[Any, dict, dict, dict]]:
+    """(city, value rows, provenance rows, category states) for every city of `query`
+    (all cities when None), by name, reading BATCH cities at a time.
+
+    Pages are taken by key (name, id) rather than by offset, and rows are read as plain
+    columns, so memory stays the same whatever the number of cities.
+    """
+    from intake.models.submission import CategoryState
+    from intake.models.values import DataValue, KpiProvenance
+
+    base = (query if query is not None else select(City)).with_only_columns(
+        City.id, City.name, City.country, City.population, City.economy, City.package,
+        City.stage)
+    after: tuple[str, int] | None = None
+    while True:
+        page = base.order_by(City.name, City.id).limit(batch)
+        if after is not None:
+            page = page.where(tuple_(City.name, City.id) > tuple_(*after))
+        cities = db.session.execute(page).all()
+        if not cities:
+            return
+        ids = [city.id for city in cities]
+        values: dict[int, dict] = {}
+        for city_id, *row in db.session.execute(select(
+                DataValue.city_id, DataValue.data_point_id, DataValue.raw_text,
+                DataValue.not_available, DataValue.valid, DataValue.number,
+                DataValue.boolean, DataValue.previous_value).where(
+                DataValue.city_id.in_(ids))):
+            value = _Value(*row)
+            values.setdefault(city_id, {})[value.data_point_id] = value
+        provenance: dict[int, dict] = {}
+        for row in db.session.execute(select(
+                KpiProvenance.city_id, KpiProvenance.kpi_code, KpiProvenance.quality_tier,
+                KpiProvenance.source, KpiProvenance.reference_year).where(
+                KpiProvenance.city_id.in_(ids))):
+            provenance.setdefault(row.city_id, {})[row.kpi_code] = row
+        states: dict[int, dict] = {}
+        for row in db.session.execute(select(
+                CategoryState.city_id, CategoryState.category_id, CategoryState.status).where(
+                CategoryState.city_id.in_(ids))):
+            states.setdefault(row.city_id, {})[row.category_id] = row
+        for city in cities:
+            yield city, values.get(city.id, {}), provenance.get(city.id, {}), \
+                states.get(city.id, {})
+        after = (cities[-1].name, cities[-1].id)
+        if len(cities) < batch:
+            return
+
+
+def iter_rows(lang: str = "en", query=None) -> Iterator[dict[str, Any]]:
     """One dict per (city, data point), in ALL_COLUMNS order."""
     versions = _versions()
-    rows = []
-    for city in _cities():
+    for city, stored, prov, _states in iter_cities(query):
         prefix = {"city_id": city.id, "city_name": city.name, "country": city.country or "",
                   "stage": str(ProgrammeStage(city.stage))}
-        for sheet, data in export_rows(city.id, lang):
-            rows.append({**prefix, "sheet": sheet, **data, **versions})
-    return rows
+        for sheet, data in export_rows_from(stored, prov, lang):
+            yield {**prefix, "sheet": sheet, **data, **versions}
 
 
-def export_csv(lang: str = "en") -> bytes:
+def city_rows(lang: str = "en", query=None) -> list[dict[str, Any]]:
+    return list(iter_rows(lang, query))
+
+
+def stream_csv(lang: str = "en", query=None) -> Iterator[bytes]:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(ALL_COLUMNS)
-    for row in city_rows(lang):
-        writer.writerow([_csv_safe(row[column]) for column in ALL_COLUMNS])
     # A byte-order mark lets Excel open UTF-8 (Arabic, Chinese names) correctly.
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    out.write("\ufeff")
+    writer.writerow(ALL_COLUMNS)
+    for number, row in enumerate(iter_rows(lang, query), start=1):
+        writer.writerow([_csv_safe(row[column]) for column in ALL_COLUMNS])
+        if number % 500 == 0:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
 
 
-def _append_as_text(sheet, values: list[Any]) -> None:
-    sheet.append(values)
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
+def export_csv(lang: str = "en", query=None) -> bytes:
+    return b"".join(stream_csv(lang, query))
+
+
+def _text_cells(sheet, values: list[Any]) -> list[Any]:
+    cells = []
+    for value in values:
+        if isinstance(value, str):
+            cell = WriteOnlyCell(sheet, _NOT_XML.sub("", value))
             # openpyxl turns "=…" into a formula; the data type "s" keeps it a string.
             cell.data_type = "s"
+            cells.append(cell)
+        else:
+            cells.append(value)
+    return cells
 
 
-def export_xlsx(lang: str = "en", *, now: datetime | None = None) -> bytes:
+def write_xlsx(target, lang: str = "en", query=None, *, now: datetime | None = None) -> None:
+    """The workbook written row by row (openpyxl's write-only mode) to a path or file."""
     versions = _versions()
-    book = Workbook()
-    about = book.active
-    about.title = "About"
+    book = Workbook(write_only=True)
+    about = book.create_sheet("About")
     for label, value in (("export", "U4SSC Intake: all cities' data"),
                          ("catalog_version", versions["catalog_version"]),
                          ("benchmark_version", versions["benchmark_version"]),
                          ("generated_at", (now or utcnow()).isoformat(timespec="seconds")),
                          ("language", lang)):
-        _append_as_text(about, [label, value])
+        about.append(_text_cells(about, [label, value]))
     data = book.create_sheet("Data")
-    data.append(list(ALL_COLUMNS))
-    for cell in data[1]:
-        cell.font = Font(bold=True)
     data.freeze_panes = "A2"
-    for row in city_rows(lang):
-        _append_as_text(data, [row[column] for column in ALL_COLUMNS])
+    header = []
+    for column in ALL_COLUMNS:
+        cell = WriteOnlyCell(data, column)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    data.append(header)
+    for row in iter_rows(lang, query):
+        data.append(_text_cells(data, [row[column] for column in ALL_COLUMNS]))
+    book.save(target)
+
+
+def export_xlsx(lang: str = "en", *, now: datetime | None = None, query=None) -> bytes:
     out = io.BytesIO()
-    book.save(out)
+    write_xlsx(out, lang, query, now=now)
     return out.getvalue()
 
 
-def export_json(lang: str = "en", *, now: datetime | None = None) -> bytes:
-    versions = _versions()
-    cities = []
-    for city in _cities():
-        states = value_service.category_states(city.id)
-        cities.append({
-            "id": city.id, "name": city.name, "country": city.country,
-            "population": city.population, "economy": city.economy, "package": city.package,
-            "stage": str(ProgrammeStage(city.stage)),
-            "categories": {cid: state.status for cid, state in sorted(states.items())},
-            "values": [{"sheet": sheet, **data} for sheet, data in export_rows(city.id, lang)],
-        })
-    payload = {**versions, "generated_at": (now or utcnow()).isoformat(timespec="seconds"),
-               "language": lang, "cities": cities}
-    return json.dumps(payload, ensure_ascii=False, indent=1, default=str).encode("utf-8")
+def _city_json(city, stored: dict, prov: dict, states: dict, lang: str) -> dict:
+    return {
+        "id": city.id, "name": city.name, "country": city.country,
+        "population": city.population, "economy": city.economy, "package": city.package,
+        "stage": str(ProgrammeStage(city.stage)),
+        "categories": {cid: state.status for cid, state in sorted(states.items())},
+        "values": [{"sheet": sheet, **data}
+                   for sheet, data in export_rows_from(stored, prov, lang)],
+    }
+
+
+def stream_json(lang: str = "en", query=None, *, now: datetime | None = None
+                ) -> Iterator[bytes]:
+    """The versions, then each city, written one city at a time as one JSON document."""
+    head = {**_versions(), "generated_at": (now or utcnow()).isoformat(timespec="seconds"),
+            "language": lang}
+    yield json.dumps(head, ensure_ascii=False)[:-1].encode("utf-8") + b', "cities": ['
+    for number, (city, stored, prov, states) in enumerate(iter_cities(query)):
+        text = json.dumps(_city_json(city, stored, prov, states, lang), ensure_ascii=False,
+                          default=str)
+        yield (("\n" if number == 0 else ",\n") + text).encode("utf-8")
+    yield b"]}\n"
+
+
+def stream_jsonl(lang: str = "en", query=None, *, now: datetime | None = None
+                 ) -> Iterator[bytes]:
+    """JSON lines: the versions on the first line, then one city per line."""
+    head = {**_versions(), "generated_at": (now or utcnow()).isoformat(timespec="seconds"),
+            "language": lang}
+    yield (json.dumps(head, ensure_ascii=False) + "\n").encode("utf-8")
+    for city, stored, prov, states in iter_cities(query):
+        yield (json.dumps(_city_json(city, stored, prov, states, lang), ensure_ascii=False,
+                          default=str) + "\n").encode("utf-8")
+
+
+def export_json(lang: str = "en", *, now: datetime | None = None, query=None) -> bytes:
+    return b"".join(stream_json(lang, query, now=now))
+
+
+STREAMS = {"csv": stream_csv, "json": stream_json, "jsonl": stream_jsonl}
+
+
+def export_stream(fmt: str, lang: str = "en", query=None) -> Iterator[bytes]:
+    """The export as chunks; XLSX is written to a temporary file first (the format is a
+    zip whose directory comes last) and read back in chunks."""
+    if fmt in STREAMS:
+        return STREAMS[fmt](lang, query)
+    if fmt != "xlsx":
+        raise ValueError(f"unknown export format {fmt!r}")
+    return _xlsx_chunks(lang, query)
+
+
+def _xlsx_chunks(lang: str, query) -> Iterator[bytes]:
+    with tempfile.TemporaryFile() as spool:
+        write_xlsx(spool, lang, query)
+        spool.seek(0)
+        while chunk := spool.read(256 * 1024):
+            yield chunk
+
+
+def export_filename(fmt: str) -> str:
+    return f"u4ssc-cities-{utcnow().strftime('%Y%m%d')}.{fmt}"
 
 
 def export_all(fmt: str, lang: str = "en") -> Export:
-    """The export in one of FORMATS; ValueError for another format."""
-    builders = {"csv": export_csv, "xlsx": export_xlsx, "json": export_json}
-    if fmt not in builders:
+    """The export in one of FORMATS, in memory (small programmes, tests); ValueError for
+    another format. Pages and the API stream with export_stream instead."""
+    if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    stamp = utcnow().strftime("%Y%m%d")
-    return Export(body=builders[fmt](lang), media_type=FORMATS[fmt],
-                  filename=f"u4ssc-cities-{stamp}.{fmt}")
+    return Export(body=b"".join(export_stream(fmt, lang)), media_type=FORMATS[fmt],
+                  filename=export_filename(fmt))

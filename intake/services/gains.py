@@ -452,12 +452,35 @@ def public_city(public_id: str) -> tuple[City, Consent] | None:
     return (row[0], row[1]) if row is not None else None
 
 
+def _published_query():
+    return select(City, Consent).join(Consent, Consent.city_id == City.id).where(
+        City.stage == ProgrammeStage.PUBLISHED, Consent.given_at.is_not(None),
+        Consent.revoked_at.is_(None))
+
+
 def published_cities() -> list[tuple[City, Consent]]:
-    rows = db.session.execute(
-        select(City, Consent).join(Consent, Consent.city_id == City.id).where(
-            City.stage == ProgrammeStage.PUBLISHED, Consent.given_at.is_not(None),
-            Consent.revoked_at.is_(None)).order_by(City.name, City.id)).all()
+    rows = db.session.execute(_published_query().order_by(City.name, City.id)).all()
     return [(row[0], row[1]) for row in rows]
+
+
+def published_page(*, page: int = 1, per_page: int = 24, search: str = "",
+                   country: str | None = None):
+    """One page of published cities with their scores, in a fixed number of queries."""
+    from intake.models.summary import CitySummary
+    from intake.services import paging
+    from intake.services.summaries import fold
+
+    query = _published_query()
+    if search:
+        query = query.join(CitySummary, CitySummary.city_id == City.id).where(
+            CitySummary.search_key.contains(fold(search), autoescape=True))
+    if country:
+        query = query.where(City.country == country)
+    found = paging.paginate(query.order_by(City.name, City.id),
+                            query.with_only_columns(City.id), page=page, per_page=per_page)
+    scores = latest_scores(city.id for city, _consent in found.items)
+    return found.replace([(city, consent, summarise_scores(scores.get(city.id, {})))
+                          for city, consent in found.items])
 
 
 def publication_version() -> str:
@@ -471,10 +494,14 @@ def publication_version() -> str:
 
 def public_scores(city_id: int) -> dict:
     """A published city's dimension and category scores from its latest stored scores."""
+    return summarise_scores(latest_scores([city_id]).get(city_id, {}))
+
+
+def summarise_scores(latest: dict[str, CategoryScore]) -> dict:
+    """Dimension and overall figures from a city's latest score per category."""
     from scoring.aggregate import summarise
 
     catalog = _catalog()
-    latest = latest_scores([city_id]).get(city_id, {})
     dimension_of = {c.id: c.dimension for c in catalog.categories}
     categories = {cid: {"percent": s.percent, "band": s.band} for cid, s in latest.items()}
     dimensions = {}
@@ -487,5 +514,6 @@ def public_scores(city_id: int) -> dict:
 
 
 def has_publication_consent(city_id: int) -> bool:
-    consent = consent_of(city_id)
-    return consent is not None and consent.active
+    from intake.services.pipeline import has_publication_consent as consented
+
+    return consented(city_id)

@@ -112,12 +112,9 @@ def move_city(city_id: int, to_stage: ProgrammeStage | str, *, actor: User | int
                                 "Check the history, then try again.",
                                 stage=stage_label(current)))
     check_transition(current, target, note)
-    if target == ProgrammeStage.PUBLISHED:
-        from intake.services.gains import has_publication_consent
-
-        if not has_publication_consent(city_id):
-            raise TransitionError(_("A city is published only with its consent, given in "
-                                    "its workspace once verified."))
+    if target == ProgrammeStage.PUBLISHED and not has_publication_consent(city_id):
+        raise TransitionError(_("A city is published only with its consent, given in "
+                                "its workspace once verified."))
     # Compare-and-set: of two simultaneous moves from the same step only one succeeds.
     moved = db.session.execute(
         update(City).where(City.id == city_id, City.stage == current)
@@ -147,6 +144,16 @@ def move_city(city_id: int, to_stage: ProgrammeStage | str, *, actor: User | int
         ensure_deadline(city_id)  # the letter is received: the data collection clock starts
     notify_focal_point(city, change)
     return change
+
+
+def has_publication_consent(city_id: int) -> bool:
+    """Consent in force; read here so the pipeline needs nothing from the gains service
+    (which moves cities through this module: one direction only)."""
+    from intake.models.gains import Consent
+
+    consent = db.session.execute(
+        select(Consent).where(Consent.city_id == city_id)).scalar_one_or_none()
+    return consent is not None and consent.active
 
 
 def notify_focal_point(city: City, change: StageChange) -> None:
@@ -265,3 +272,72 @@ def _notify_verifier(city: City, user: User, assignment: VerifierAssignment) -> 
               body=_("The secretariat has assigned %(city)s to you. Open it here: %(url)s",
                      city=city.name, url=f"{base}/staff/cities/{city.id}"),
               key=f"verifier-assigned:{city.id}:{user.id}:{assignment.assigned_at.isoformat()}")
+
+
+# ------------------------------------------------------------------------------ bulk actions
+@dataclass
+class BulkOutcome:
+    done: int = 0
+    # (city name, why it was refused), for the message beside the list.
+    refused: list[tuple[str, str]] | None = None
+
+    def __post_init__(self) -> None:
+        self.refused = self.refused or []
+
+
+BULK_ACTIONS = ("move", "assign", "remind")
+
+
+def bulk_action(city_ids: list[int], action: str, *, actor: User | int | None,
+                to_stage: str | None = None, verifier_id: int | None = None,
+                note: str | None = None) -> BulkOutcome:
+    """Apply one action to several cities; each city succeeds or is refused on its own."""
+    if action not in BULK_ACTIONS:
+        raise TransitionError(_("Choose an action."))
+    if action == "move" and not to_stage:
+        raise TransitionError(_("Choose the step to move the cities to."))
+    if action == "assign" and not verifier_id:
+        raise TransitionError(_("Choose a verifier account."))
+    target = parse_stage(to_stage) if action == "move" else None
+    cities = list(db.session.execute(
+        select(City.id, City.name, City.stage).where(City.id.in_(city_ids))
+        .order_by(City.name, City.id)).all())
+    outcome = BulkOutcome()
+    for city_id, name, stage in cities:
+        try:
+            if action == "move":
+                move_city(city_id, target, actor=actor, note=note, expected_stage=stage)
+            elif action == "assign":
+                assign_verifier(city_id, verifier_id, actor=actor)
+            else:
+                remind(city_id)
+        except TransitionError as problem:
+            db.session.rollback()
+            outcome.refused.append((name, str(problem)))
+            continue
+        outcome.done += 1
+    return outcome
+
+
+def remind(city_id: int) -> None:
+    """E-mail the focal point a reminder of where the city stands, with its workspace link."""
+    from intake.i18n import normalise_language
+    from intake.services.links import workspace_url
+    from intake.services.mail import send_mail
+
+    city = db.session.get(City, city_id)
+    if city is None:
+        raise TransitionError(_("This city does not exist."))
+    if not city.focal_point_email:
+        raise TransitionError(_("This city has no focal point e-mail address."))
+    with force_locale(normalise_language(city.locale) or "en"):
+        subject = _("%(city)s: a reminder from the U4SSC secretariat", city=city.name)
+        body = "\n".join([
+            _("Dear %(name)s,", name=city.focal_point_name or city.name), "",
+            _("%(city)s is at the step “%(stage)s” of the U4SSC KPI programme.",
+              city=city.name, stage=stage_label(city.stage)),
+            str(STAGE_EXPLANATIONS[ProgrammeStage(city.stage)]), "",
+            _("Your city's workspace: %(url)s", url=workspace_url(city)), "",
+            _("The U4SSC secretariat")])
+    send_mail(to=[city.focal_point_email], subject=subject, body=body,
+              key=f"reminder:{city.id}:{utcnow().date().isoformat()}")

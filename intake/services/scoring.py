@@ -178,6 +178,75 @@ def run_scoring(payload: dict[str, Any]) -> dict[str, Any]:
             "input_hash": row.input_hash}
 
 
+JOB_KIND_CITY = "scoring.city"
+
+
+def request_city_scoring(city_id: int, category_ids: list[str]) -> JobRecord | None:
+    """Queue one job that re-scores these categories of a city (those complete when it
+    runs). The request path writes one job row; the job reads the values once."""
+    import uuid
+
+    wanted = sorted(set(category_ids))
+    if not wanted:
+        return None
+    # A later change needs a later run, even for the same categories: a new key each time.
+    # The "score:<city>:" prefix lets the snapshot's fingerprint see the job, as it sees
+    # the per-category ones.
+    return enqueue(JOB_KIND_CITY, {"city_id": city_id, "category_ids": wanted},
+                   key=f"score:{city_id}:city:{uuid.uuid4().hex}", queue=QUEUE, new_key=True)
+
+
+@job_handler(JOB_KIND_CITY)
+def run_city_scoring(payload: dict[str, Any]) -> dict[str, Any]:
+    """Score each complete category of the list from one reading of the city's values."""
+    from intake.models.submission import CategoryState
+    from intake.services.values import get_city_values
+
+    city_id = payload["city_id"]
+    complete = set(db.session.execute(
+        select(CategoryState.category_id).where(
+            CategoryState.city_id == city_id, CategoryState.status == COMPLETE,
+            CategoryState.category_id.in_(payload["category_ids"]))).scalars())
+    catalog = get_catalog()
+    known = {category.id for category in catalog.categories}
+    city_values = get_city_values(city_id)
+    job_id = running_job_id()
+    scored = {}
+    for category_id in payload["category_ids"]:
+        if category_id not in complete or category_id not in known:
+            continue
+        result = score_category(build_payload(catalog, city_id, category_id, city_values))
+        row = store_result(result, job_id=job_id, commit=False)
+        scored[category_id] = row.percent
+    # Left uncommitted: run_job commits the scores with the job's "done".
+    return {"scored": scored}
+
+
+def _on_many_changed(sender, **kwargs) -> None:
+    from intake.models.submission import CategoryState
+
+    city_id = kwargs.get("city_id")
+    wanted = [category_id for category_id in kwargs.get("category_ids") or ()
+              if category_id != kwargs.get("open_category")]
+    if not wanted:
+        return
+    # Only complete categories are scored; open ones wait for "complete".
+    wanted = sorted(db.session.execute(
+        select(CategoryState.category_id).where(
+            CategoryState.city_id == city_id, CategoryState.status == COMPLETE,
+            CategoryState.category_id.in_(wanted))).scalars())
+    if len(wanted) <= 1:
+        # One category: its own job, as for any single change.
+        for category_id in wanted:
+            _safely_request(city_id, category_id)
+        return
+    try:
+        request_city_scoring(city_id, wanted)
+    except Exception:
+        db.session.rollback()
+        log.exception("could not queue scoring for city %s", city_id)
+
+
 def _on_completed(sender, **kwargs) -> None:
     _safely_request(kwargs.get("city_id"), kwargs.get("category_id"))
 
@@ -185,8 +254,8 @@ def _on_completed(sender, **kwargs) -> None:
 def _on_data_changed(sender, **kwargs) -> None:
     # Changes to an unfinished category wait for "complete": a sender that knows the
     # category is still being edited says so, otherwise request_scoring reads the status.
-    if kwargs.get("complete") is False:
-        return
+    if kwargs.get("complete") is False or kwargs.get("batched"):
+        return  # still open, or scored through categories_data_changed
     _safely_request(kwargs.get("city_id"), kwargs.get("category_id"))
 
 
@@ -204,6 +273,7 @@ def init_scoring(app: Flask) -> None:
     """Connect the receivers (once per process; blinker keeps one entry per receiver)."""
     signals.category_completed.connect(_on_completed)
     signals.category_data_changed.connect(_on_data_changed)
+    signals.categories_data_changed.connect(_on_many_changed)
 
 
 def retry_scoring_job(city_id: int, job_id: str) -> bool:

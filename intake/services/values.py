@@ -304,20 +304,37 @@ def bump_versions(city_id: int, category_ids: Iterable[str],
                   changed_ids: Iterable[str] | None = None) -> None:
     """Make open copies of these categories stale (a file import changed them).
 
-    A category not started whose only change is a shared input stays "not started": its
-    version still moves, so an open copy is stale, but it is not shown as in progress.
+    A fixed number of statements whatever the number of categories (a shared figure feeds
+    many). A category not started whose only change is a shared input stays "not started":
+    its version still moves, so an open copy is stale, but it is not shown as in progress.
     """
+    wanted = list(dict.fromkeys(category_ids))
+    if not wanted:
+        return
     own = categories_with_own_figures(changed_ids) if changed_ids is not None else None
-    for category_id in category_ids:
-        state = category_state(city_id, category_id)
-        if state is None:
+    existing = set(db.session.execute(
+        update(CategoryState).where(CategoryState.city_id == city_id,
+                                    CategoryState.category_id.in_(wanted))
+        .values(version=CategoryState.version + 1, updated_at=utcnow())
+        .returning(CategoryState.category_id),
+        execution_options={"synchronize_session": False}).scalars())
+    started = [c for c in existing if own is None or c in own]
+    if started:
+        db.session.execute(
+            update(CategoryState).where(CategoryState.city_id == city_id,
+                                        CategoryState.category_id.in_(started),
+                                        CategoryState.status == NOT_STARTED)
+            .values(status=IN_PROGRESS), execution_options={"synchronize_session": False})
+    # States already loaded in this session must not keep their old version or status.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, CategoryState) and obj.city_id == city_id \
+                and obj.category_id in existing:
+            db.session.expire(obj, ["version", "updated_at", "status"])
+    for category_id in wanted:
+        if category_id not in existing:
             status = IN_PROGRESS if own is None or category_id in own else NOT_STARTED
             db.session.add(CategoryState(city_id=city_id, category_id=category_id,
                                          status=status, version=2))
-        else:
-            if state.status == NOT_STARTED and (own is None or category_id in own):
-                state.status = IN_PROGRESS
-            state.version += 1
 
 
 def _check_value(dp, value) -> None:
@@ -365,8 +382,7 @@ def set_city_values(city_id: int, values: dict[str, float | bool | None], *, act
     changed_categories = categories_using(changed_ids)
     bump_versions(city_id, changed_categories, changed_ids)
     db.session.commit()
-    for category_id in changed_categories:
-        signals.category_data_changed.send(None, city_id=city_id, category_id=category_id)
+    signals.data_changed_in(city_id, changed_categories)
     return changed_categories
 
 

@@ -522,12 +522,11 @@ def save_step(city_id: int, step: Step, submitted: StepInput, *, expected_versio
     value_service.store_provenance(city_id, checked.provenance, actor=actor)
     db.session.commit()
     if changed:
-        for changed_category in value_service.categories_using(changed):
-            # The saved category was open for editing (its claim succeeded), so the
-            # receivers need not look its state up again after the commit.
-            signals.category_data_changed.send(
-                None, city_id=city_id, category_id=changed_category,
-                complete=False if changed_category == category_id else None)
+        # The saved category was open for editing (its claim succeeded), so the receivers
+        # need not look its state up again; the others (a shared figure such as the
+        # population feeds many) are re-scored by one job, not one per category.
+        signals.data_changed_in(city_id, value_service.categories_using(changed),
+                                open_category=category_id)
     return SaveOutcome("saved", version, checked)
 
 

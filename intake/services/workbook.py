@@ -88,9 +88,14 @@ def _layout() -> list[tuple[str, Any, Any]]:
 
 
 def export_rows(city_id: int, lang: str = "en") -> list[tuple[str, dict]]:
+    return export_rows_from(value_service.value_rows(city_id),
+                            value_service.provenance_rows(city_id), lang)
+
+
+def export_rows_from(stored: dict, prov: dict, lang: str = "en") -> list[tuple[str, dict]]:
+    """The rows of one city from its value and provenance rows (read by the caller, so an
+    export of every city reads them in batches)."""
     cat = catalog()
-    stored = value_service.value_rows(city_id)
-    prov = value_service.provenance_rows(city_id)
     result = []
     for sheet, kpi, dp in _layout():
         row = stored.get(dp.id)
@@ -453,8 +458,7 @@ def apply_import(city_id: int, data: bytes, *, actor: str, locale: str = "en") -
     categories = value_service.categories_using({c.data_point.id for c in plan.changes})
     value_service.bump_versions(city_id, categories, {c.data_point.id for c in plan.changes})
     db.session.commit()
-    for category_id in value_service.categories_using(changed):
-        signals.category_data_changed.send(None, city_id=city_id, category_id=category_id)
+    signals.data_changed_in(city_id, value_service.categories_using(changed))
     return plan
 
 

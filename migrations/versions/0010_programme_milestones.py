@@ -1,7 +1,7 @@
 """programme milestones, case studies and per-data-point verification
 
 Revision ID: 0010
-Revises: 0004
+Revises: 0008
 Create Date: 2026-12-02 15:14:02.692762
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0004'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

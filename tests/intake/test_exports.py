@@ -171,3 +171,47 @@ def test_secretariat_downloads_the_workbook_in_chromium(sqlite_app):
         assert page.locator("html").get_attribute("dir") == "rtl"
         screenshot(page, "staff-exports-ar")
         assert problems == []
+
+
+def test_exports_stream_city_by_city_with_the_lists_filters(app, client):
+    from intake.demo_bulk import load_bulk_cities
+
+    load_bulk_cities(9)
+    _user, token = staff_with_token(email="api@example.org")
+    response = client.get("/api/v1/exports/cities.jsonl", headers=bearer(token),
+                          buffered=False)
+    assert response.is_streamed
+    lines = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    response.close()
+    assert lines[0]["catalog_version"] == load_catalog().version
+    assert len(lines) == 10 and all(len(city["values"]) > 100 for city in lines[1:])
+    verified = client.get("/api/v1/exports/cities.jsonl?stage=verified",
+                          headers=bearer(token)).get_data(as_text=True).splitlines()[1:]
+    assert verified and {json.loads(line)["stage"] for line in verified} == {"verified"}
+    for fmt in ("csv", "json", "xlsx"):
+        response = client.get(f"/api/v1/exports/cities.{fmt}?stage=verified",
+                              headers=bearer(token), buffered=False)
+        assert response.is_streamed and response.status_code == 200
+        assert response.get_data()
+        response.close()
+    rows = list(csv.DictReader(io.StringIO(client.get(
+        "/api/v1/exports/cities.csv?stage=verified", headers=bearer(token)).data.decode(
+        "utf-8-sig"))))
+    assert {row["stage"] for row in rows} == {"verified"}
+    payload = json.loads(client.get("/api/v1/exports/cities.json",
+                                    headers=bearer(token)).data)
+    assert len(payload["cities"]) == 9
+
+
+def test_exports_read_cities_in_batches_not_one_query_per_city(app):
+    from intake.demo_bulk import load_bulk_cities
+    from intake.services import exports
+    from tests.intake.test_lists_at_scale import QueryCounter
+
+    load_bulk_cities(12)
+    with QueryCounter(db.engine) as small:
+        assert export_csv()
+    load_bulk_cities(30)
+    with QueryCounter(db.engine) as large:
+        exports.export_csv()
+    assert large.count == small.count  # 42 cities fit one batch of BATCH
