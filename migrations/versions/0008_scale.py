@@ -33,8 +33,8 @@ def upgrade():
     for column in ('stage_entered_at', 'last_activity_at', 'complete_categories',
                    'score_percent', 'verifier_key', 'name_key', 'email_key'):
         op.create_index(f'ix_city_summary_{column}', 'city_summary', [column])
+    # ix_city_country comes with 0005 (duplicate checks by country).
     op.create_index('ix_city_name', 'city', ['name'])
-    op.create_index('ix_city_country', 'city', ['country'])
     op.create_index('ix_city_stage', 'city', ['stage'])
     op.create_index('ix_stage_change_city_at', 'stage_change', ['city_id', 'at'])
     op.create_index('ix_letter_created_at', 'letter', ['created_at'])
@@ -54,6 +54,5 @@ def downgrade():
     op.drop_index('ix_letter_created_at', table_name='letter')
     op.drop_index('ix_stage_change_city_at', table_name='stage_change')
     op.drop_index('ix_city_stage', table_name='city')
-    op.drop_index('ix_city_country', table_name='city')
     op.drop_index('ix_city_name', table_name='city')
     op.drop_table('city_summary')
