@@ -92,6 +92,8 @@ def enqueue(kind: str, payload: dict[str, Any], *, key: str, queue: str = "defau
     else:
         record = JobRecord(id=uuid.uuid4().hex, kind=kind, key=key, queue=queue, payload=payload)
         db.session.add(record)
+    # Known before the commit expires the row: dispatching then reads nothing back.
+    record_id, record_queue = record.id, record.queue or queue
     try:
         db.session.commit()
     except (IntegrityError, StaleDataError):
@@ -103,15 +105,19 @@ def enqueue(kind: str, payload: dict[str, Any], *, key: str, queue: str = "defau
         if existing is None:
             raise
         return existing
-    dispatch(record)
+    dispatch(record, record_id=record_id, queue=record_queue)
     return record
 
 
-def dispatch(record: JobRecord) -> None:
-    """Queue a committed pending row on RQ, or run it inline when Redis is not configured."""
+def dispatch(record: JobRecord, *, record_id: str | None = None,
+             queue: str | None = None) -> None:
+    """Queue a committed pending row on RQ, or run it inline when Redis is not configured.
+
+    `record_id` and `queue`, when the caller knows them, spare reloading the expired row."""
+    record_id = record_id or record.id
     connection = get_redis()
     if connection is None:
-        run_job(record.id)
+        run_job(record_id)
         db.session.refresh(record)
         return
     from rq import Queue, Retry
@@ -119,10 +125,10 @@ def dispatch(record: JobRecord) -> None:
 
     config = current_app.config
     try:
-        Queue(record.queue, connection=connection).enqueue(
+        Queue(queue or record.queue, connection=connection).enqueue(
             run_job,
-            record.id,
-            job_id=record.id,
+            record_id,
+            job_id=record_id,
             unique=True,
             retry=Retry(max=config["JOB_RETRIES"], interval=RETRY_INTERVALS),
             job_timeout=config["JOB_TIMEOUT"],
@@ -132,10 +138,12 @@ def dispatch(record: JobRecord) -> None:
     except DuplicateJobError:
         pass  # already on the queue: nothing to do
     except RedisError as error:
-        log.warning("Redis unavailable, job %s stays pending: %s", record.id, error)
+        log.warning("Redis unavailable, job %s stays pending: %s", record_id, error)
         return
-    record.state = JobState.QUEUED
-    db.session.commit()
+    db.session.execute(update(JobRecord).where(JobRecord.id == record_id)
+                       .values(state=JobState.QUEUED),
+                       execution_options={"synchronize_session": False})
+    db.session.commit()  # the row is expired: its next read sees "queued"
 
 
 def reconcile_pending() -> int:

@@ -73,17 +73,17 @@ class BoundedRequest(Request):
             if silent:
                 return None
             raise BadRequest("The JSON body is nested too deeply.")
-        return _without_nul(data)
+        return without_nul(data)
 
 
-def _without_nul(value: Any) -> Any:
+def without_nul(value: Any) -> Any:
     """JSON strings without NUL characters (no text column can store one; no one means one)."""
     if isinstance(value, str):
         return value.replace("\x00", "")
     if isinstance(value, list):
-        return [_without_nul(item) for item in value]
+        return [without_nul(item) for item in value]
     if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
     return value
 
 

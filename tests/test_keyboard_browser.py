@@ -174,9 +174,9 @@ def test_focus_rings_stand_out_on_every_background(sqlite_app):
 
 def test_long_pages_fold_on_a_phone_and_open_from_the_contents(sqlite_app):
     from intake.services.cities import create_city
-    from intake.services.links import workspace_token
+    from intake.services.links import snapshot_token
 
-    token = workspace_token(create_city(name="Foldtown", population=70_000))
+    token = snapshot_token(create_city(name="Foldtown", population=70_000))
     db.session.close()
     with live_server(sqlite_app) as base, chromium(
             viewport={"width": 360, "height": 740}) as context:

@@ -13,6 +13,7 @@ from intake.api import bp
 from intake.bot.views import completed_here, remember_completed
 from intake.extensions import limiter
 from intake.i18n import LANGUAGES, normalise_language
+from intake.request_limits import without_nul
 from intake.services.conversations import (
     ConversationNotFound,
     Reply,
@@ -166,7 +167,8 @@ def _load(schema: Schema):
     if not isinstance(payload, dict):
         return None, _bad_request(_l("The body must be a JSON object."))
     try:
-        return schema.load(payload), None
+        # NUL never reaches the conversation (the request's own JSON reader drops it too).
+        return schema.load(without_nul(payload)), None
     except ValidationError as error:
         return None, _bad_request(_l("Some fields are missing or not valid."), error.messages)
 

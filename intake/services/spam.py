@@ -36,7 +36,9 @@ def _city_jobs(city_id: int, letter_ids: set[int], change_ids: set[int]) -> list
     found = []
     for job in waiting:
         payload = job.payload or {}
-        if (job.key in keys or job.key.startswith(f"mail:verifier-assigned:{city_id}:")
+        if (job.key in keys or job.key.startswith(tuple(
+                f"mail:{kind}:{city_id}:" for kind in (
+                    "verifier-assigned", "confirm-email", "links", "reminder")))
                 or payload.get("city_id") == city_id
                 or payload.get("letter_id") in letter_ids):
             found.append(job)

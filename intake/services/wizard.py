@@ -154,10 +154,15 @@ def workspace(city_id: int) -> dict:
 
 def workspace_scores(city_id: int, language: str) -> dict:
     """Each complete category's latest score and band, and the overall score so far."""
-    from intake.secretariat.overview import category_cells, latest_scores, overall_score
+    from intake.secretariat.overview import (
+        category_cells,
+        latest_scores,
+        overall_score,
+        states_by_city,
+    )
 
     scores = latest_scores([city_id]).get(city_id, {})
-    cells = category_cells(city_id, scores, language)
+    cells = category_cells(states_by_city([city_id]).get(city_id, {}), scores, language)
     percent, band = overall_score(cells, scores)
     return {"categories": {cell.id: cell for cell in cells if cell.percent is not None},
             "percent": percent, "band": band}

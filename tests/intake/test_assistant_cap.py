@@ -16,7 +16,9 @@ from tests.reliability.helpers import ANSWERS, say, start_conversation
 def complete(client, name: str) -> dict:
     conversation_id = start_conversation(client)
     body = None
-    for text in [name, *ANSWERS[1:]]:
+    # Each visitor is another city with its own focal point (not a registration again).
+    answers = [f"{name.lower()}@example.org" if "@" in text else text for text in ANSWERS[1:]]
+    for text in [name, *answers]:
         body = say(client, conversation_id, text)
     return say(client, conversation_id, "yes") if not body["done"] else body
 

@@ -48,6 +48,13 @@ def converse(client, answers=ANSWERS, *, confirm=True, **kwargs) -> tuple[str, d
     return conversation_id, reply
 
 
+def as_sent(job: JobRecord) -> str:
+    """A mail's text as sent: links wait in the job row as placeholders until then."""
+    from intake.services.links import reveal_links
+
+    return reveal_links(job.payload["body"])
+
+
 def mails(to: str | None = None) -> list[JobRecord]:
     jobs = db.session.execute(select(JobRecord).where(JobRecord.kind == "mail.send")
                               .order_by(JobRecord.created_at)).scalars().all()
@@ -178,7 +185,7 @@ def test_only_a_confirmation_goes_to_an_unconfirmed_address(app, client):
     assert confirm_address(client, city).status_code == 200
     db.session.refresh(city)
     assert city.email_confirmed_at is not None
-    links = mails("jane@springfield.gov")[-1].payload["body"]
+    links = as_sent(mails("jane@springfield.gov")[-1])
     assert "http://localhost/w/" in links and "http://localhost/letters/" in links
     assert "Signed participation letter" in links  # how to return the signed letter
     assert client.get("/confirm-email/forged").status_code == 404
@@ -203,7 +210,7 @@ def test_registering_the_same_city_again_offers_its_links_and_creates_nothing(ap
     assert "result" not in sent
     assert (count(City), count(Letter)) == (cities, letters)
     assert len(mails("jane@springfield.gov")) == before + 1
-    assert "/w/" in mails("jane@springfield.gov")[-1].payload["body"]
+    assert "/w/" in as_sent(mails("jane@springfield.gov")[-1])
     # The conversation is over: more messages change nothing.
     assert say(other, conversation_id, "yes")["turn"]["slot"] == "registered"
     page = other.get(f"/assistant/{conversation_id}").text
@@ -295,7 +302,7 @@ def test_resume_by_email_sends_the_links_and_always_answers_the_same(app, client
         answers.append(response.text.split('class="flash')[1][:300])
     assert answers[0] == answers[1] == answers[2]
     links = mails("fp@example.org")
-    assert len(links) == 1 and "/w/" in links[0].payload["body"]
+    assert len(links) == 1 and "/w/" in as_sent(links[0])
     assert "Stepford" in links[0].payload["subject"]
     assert mails("nobody@example.org") == []
     # An unconfirmed address is only asked (again) to confirm itself.
@@ -330,7 +337,7 @@ def test_staff_resend_a_city_link(app, client):
     response = client.post(f"/staff/cities/{city.id}/resend-link",
                            data={"csrf_token": csrf_token_from(page)}, follow_redirects=True)
     assert "e-mailed again to fp@example.org" in response.text
-    assert "http://localhost/w/" in mails("fp@example.org")[0].payload["body"]
+    assert "http://localhost/w/" in as_sent(mails("fp@example.org")[0])
 
 
 def test_demo_load_prints_a_workspace_link(app):

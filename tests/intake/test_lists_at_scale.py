@@ -76,7 +76,9 @@ def test_list_pages_cost_the_same_queries_at_10_and_50_cities(app, client):
     large["verifier"] = queries(client, "/api/v1/cities",
                                 headers={"Authorization": f"Bearer {token}"})
     assert large == small
-    assert max(small.values()) <= 15
+    # The pipeline page is the largest: cities, summaries, scores, states, verifiers, signed
+    # letters, both kinds of duplicate flag, deadlines and the page's own session and counts.
+    assert max(small.values()) <= 20
 
 
 def test_the_cities_api_is_paged_with_a_total_and_links(app, client):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from intake.services.links import workspace_token
+from intake.services.links import snapshot_token, workspace_token
 from tests.intake.test_snapshot import city_with_ict
 
 
 def test_snapshot_has_contents_and_open_sections_per_dimension(app, client):
     city = city_with_ict()
-    page = client.get(f"/snapshot/{workspace_token(city)}").text
+    page = client.get(f"/snapshot/{snapshot_token(city)}").text
     toc = re.search(r'<nav class="page-toc".*?</nav>', page, re.S).group(0)
     targets = re.findall(r'href="#(dimension-[^"]+)"', toc)
     assert len(targets) == page.count('<details class="dimension-details" open>') >= 3

@@ -8,7 +8,7 @@ import pytest
 
 from intake.services import values as value_service
 from intake.services.cities import create_city
-from intake.services.links import workspace_token
+from intake.services.links import snapshot_token
 from intake.services.pipeline import assign_verifier
 from intake.services.results import set_result
 from intake.services.workbook import export_json
@@ -27,7 +27,7 @@ def city(app):
 
 
 def test_snapshot_table_marks_the_direct_result(client, city):
-    page = client.get(f"/snapshot/{workspace_token(city)}").text
+    page = client.get(f"/snapshot/{snapshot_token(city)}").text
     row = page[page.index(KPI):]
     row = row[:row.index("</tr>")]
     assert "87.3" in row and "reported directly" in row
@@ -54,7 +54,7 @@ def test_exports_carry_the_direct_result_apart_from_the_inputs(city):
 def test_sub_dimension_scores_and_partial_coverage_are_shown_everywhere(app, client, city):
     from tests.intake.test_api_auth import bearer, staff_with_token
 
-    page = client.get(f"/snapshot/{workspace_token(city)}").text
+    page = client.get(f"/snapshot/{snapshot_token(city)}").text
     table = page[page.index('id="sub-EC"'):]
     table = table[:table.index("</table>")]
     assert "ICT" in table and "Infrastructure" in table

@@ -77,9 +77,9 @@ GET_ROUTES: dict[str, tuple[str, str, int]] = {
     "snapshot.page": ("city", "/snapshot/", 200),
     "snapshot.pdf": ("city", "/snapshot/snapshot.pdf", 200),
     "snapshot.wheel_svg": ("city", "/snapshot/wheel.svg", 200),
-    "snapshot.token_page": ("visitor", "/snapshot/{workspace_token}", 200),
-    "snapshot.token_pdf": ("visitor", "/snapshot/{workspace_token}/snapshot.pdf", 200),
-    "snapshot.token_wheel_svg": ("visitor", "/snapshot/{workspace_token}/wheel.svg", 200),
+    "snapshot.token_page": ("visitor", "/snapshot/{snapshot_token}", 200),
+    "snapshot.token_pdf": ("visitor", "/snapshot/{snapshot_token}/snapshot.pdf", 200),
+    "snapshot.token_wheel_svg": ("visitor", "/snapshot/{snapshot_token}/wheel.svg", 200),
     "api.health": ("visitor", "/api/v1/health", 200),
     "api.catalog": ("visitor", "/api/v1/catalog", 200),
     "api.fee": ("visitor", "/api/v1/fee?population=45000&economy=developed", 200),
@@ -163,7 +163,7 @@ def audit_world(app):
     from intake.services.evidence import save_evidence
     from intake.services.gains import consent_of, initiatives_of
     from intake.services.letters import create_letter, letter_token
-    from intake.services.links import workspace_token
+    from intake.services.links import snapshot_token, workspace_token
     from intake.services.verification import open_question
     from tests.intake.test_accounts import make_staff
     from tests.reliability.test_hostile_uploads import PDF
@@ -183,7 +183,8 @@ def audit_world(app):
         "initiative_id": initiatives_of(city.id)[0].id,
         "conversation_id": start_conversation("en").conversation.id,
         "public_id": consent_of(city.id).public_id,
-        "workspace_token": workspace_token(city), "api_token": secret,
+        "workspace_token": workspace_token(city), "snapshot_token": snapshot_token(city),
+        "api_token": secret,
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import intake.snapshot.render as render
-from intake.services.links import workspace_token
+from intake.services.links import snapshot_token
 from intake.services.values import set_city_values
 from tests.intake.test_snapshot import city_with_ict
 
@@ -18,7 +18,7 @@ def test_the_pdf_is_made_once_per_state_of_the_data(app, client, monkeypatch):
 
     monkeypatch.setattr(render, "pdf_bytes", counting)
     city = city_with_ict("Pdfcache")
-    url = f"/snapshot/{workspace_token(city)}/snapshot.pdf"
+    url = f"/snapshot/{snapshot_token(city)}/snapshot.pdf"
     first = client.get(url)
     second = client.get(url)
     assert first.status_code == second.status_code == 200
@@ -36,7 +36,7 @@ def test_too_many_at_once_get_a_busy_page_with_retry_after(app_factory, database
         assert slots.acquire(timeout=1)  # another request is making a PDF right now
         try:
             response = busy.test_client().get(
-                f"/snapshot/{workspace_token(city)}/snapshot.pdf",
+                f"/snapshot/{snapshot_token(city)}/snapshot.pdf",
                 headers={"Accept-Language": "es"})
         finally:
             slots.release()
@@ -44,4 +44,4 @@ def test_too_many_at_once_get_a_busy_page_with_retry_after(app_factory, database
         assert response.headers["Retry-After"] == "30"
         assert "El portal está ocupado" in response.get_data(as_text=True)
         assert busy.test_client().get(
-            f"/snapshot/{workspace_token(city)}/snapshot.pdf").status_code == 200
+            f"/snapshot/{snapshot_token(city)}/snapshot.pdf").status_code == 200
