@@ -24,6 +24,7 @@ from intake.services.workbook import apply_import, export_xlsx
 from tests.conftest import csrf_token_from
 from tests.intake.test_api_auth import bearer, staff_with_token
 from tests.intake.test_wizard import fresh_csrf, open_workspace, post_step
+from tests.intake.test_workbook import header_keys
 
 DATA = json.loads((Path(__file__).parent.parent / "data" / "published_reports.json")
                   .read_text(encoding="utf-8"))
@@ -70,7 +71,7 @@ def enter_by_import(client, city, report) -> None:
     book = load_workbook(io.BytesIO(export_xlsx(city.id)))
     published = {"result:" + row["item"]: row["published"] for row in report["results"]}
     for ws in book.worksheets:
-        header = [c.value for c in ws[1]]
+        header = header_keys(ws)
         for cells in ws.iter_rows(min_row=2):
             key = cells[header.index("data_point")].value
             if key in published:

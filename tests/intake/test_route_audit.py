@@ -136,6 +136,26 @@ GET_ROUTES: dict[str, tuple[str, str, int]] = {
     "questions.report": ("city", "/w/questions/report", 200),
     "questions.report_pdf": ("city", "/w/questions/report.pdf", 200),
     "questions.certificate": ("city", "/w/questions/certificate.pdf", 200),
+    "main.readyz": ("visitor", "/readyz", 200),
+    # The e-mailed confirmation link shows a button: opening it confirms nothing.
+    "main.confirm_email": ("visitor", "/confirm-email/{confirm_token}", 200),
+    # No sign-in waiting for its second factor: back to the sign-in form.
+    "auth.login_code": ("visitor", "/login/code", 302),
+    "auth.two_factor": ("staff", "/account/two-factor", 200),
+    "secretariat.tokens": ("staff", "/staff/tokens", 200),
+    "secretariat.signed_letter": ("staff", "/staff/letters/{letter_id}/signed", 200),
+    "api.export_cities_jsonl": ("api", "/api/v1/exports/cities.jsonl", 200),
+    "api.show_result": ("api", "/api/v1/cities/{city_id}/results/EC%3A%20ICT%3A%20ICT%3A%201C",
+                        200),
+    # A colleague's personal link signs the browser in and goes on to their page.
+    "wizard.colleague_enter": ("visitor", "/w/colleague/{colleague_token}", 302),
+    "wizard.team": ("city", "/w/team", 200),
+    # The e-mailed stop link shows a button: opening it stops nothing.
+    "wizard.stop_reminders": ("visitor", "/w/reminders/stop/{stop_token}", 200),
+    "programme.city": ("staff", "/staff/programme/cities/{city_id}", 200),
+    "programme.invoice": ("staff", "/staff/programme/cities/{city_id}/invoice.pdf", 200),
+    "programme.outline": ("staff", "/staff/programme/cities/{city_id}/case-study-outline.md",
+                          200),
 }
 
 
@@ -177,6 +197,18 @@ def audit_world(app):
                              actor="route audit")
     open_question(city.id, "hh_internet", "Which survey is this from?", actor=staff)
     _token, secret = create_token(staff, "route audit")
+    from decimal import Decimal
+
+    from intake.services import onboarding, programme, reminders, signed_letters, team
+
+    signed_letters.upload_signed_letter(city.id, "signed.pdf", io.BytesIO(PDF))
+    programme.record_milestone(city.id, "fee_invoiced", actor=staff, amount=Decimal("2000"),
+                               currency="CHF")
+    member = team.invite(city.id, name="Ana Colleague", email="ana@example.org",
+                         department="Statistics", categories=[CATEGORY], kpis=[])
+    colleague_token = "route-audit-colleague-link-0123456789abcdef"
+    member.token_hash = team.hash_token(colleague_token)
+    db.session.commit()
     return {
         "city": city, "city_id": city.id, "letter_id": letter.id,
         "letter_token": letter_token(letter), "evidence_id": evidence.id,
@@ -184,7 +216,8 @@ def audit_world(app):
         "conversation_id": start_conversation("en").conversation.id,
         "public_id": consent_of(city.id).public_id,
         "workspace_token": workspace_token(city), "snapshot_token": snapshot_token(city),
-        "api_token": secret,
+        "api_token": secret, "confirm_token": onboarding.confirmation_token(city),
+        "colleague_token": colleague_token, "stop_token": reminders.stop_token("ana@example.org"),
     }
 
 

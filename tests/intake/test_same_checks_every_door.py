@@ -19,6 +19,7 @@ from intake.services.workbook import export_xlsx, plan_import
 from intake.wizard.helpers import render_message
 from tests.intake.test_api_auth import bearer, staff_with_token
 from tests.intake.test_wizard import open_workspace, post_step
+from tests.intake.test_workbook import header_keys
 
 # Results reported directly (item id) and raw figures (data point id), as a city might type
 # them wrongly: above 100 %, negative, outside the range verifiers usually see, a part
@@ -92,7 +93,7 @@ def through_import(client) -> dict[str, list[str]]:
     book = load_workbook(io.BytesIO(export_xlsx(city.id)))
     wanted = {**{"result:" + i: v for i, v in RESULTS.items()}, **FIGURES}
     for ws in book.worksheets:
-        header = [c.value for c in ws[1]]
+        header = header_keys(ws)
         for cells in ws.iter_rows(min_row=2):
             key = cells[header.index("data_point")].value
             if key in wanted:
@@ -143,7 +144,7 @@ def test_checks_across_values_are_the_same_in_the_wizard_the_import_and_the_api(
     other = new_city("Across by the import")
     book = load_workbook(io.BytesIO(export_xlsx(other.id)))
     for ws in book.worksheets:
-        header = [c.value for c in ws[1]]
+        header = header_keys(ws)
         for cells in ws.iter_rows(min_row=2):
             key = cells[header.index("data_point")].value
             if key in SHARES or key in TIERS:
