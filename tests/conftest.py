@@ -103,6 +103,8 @@ def make_app(database_url: str, tmp_path: Path, **overrides):
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "DOCUMENT_FOLDER": str(tmp_path / "documents"),
         "PUBLIC_BASE_URL": "http://localhost",
+        # Suites complete many conversations within the hour; the cap has its own test.
+        "ASSISTANT_LETTERS_PER_HOUR": 100_000,
     }
     config.update(overrides)
     return create_app(config)

@@ -225,8 +225,8 @@ def test_redis_restarted_empty_with_mails_queued(web, workers, smtp, redis_serve
     from intake.schedule import build_cron_scheduler
 
     connection = Redis.from_url(redis_server.url)
-    assert [job.func_name for job in build_cron_scheduler(connection, 30).enqueue_jobs()
-            ] == ["intake.maintenance.reap_lost_jobs"]
+    assert "intake.maintenance.reap_lost_jobs" in [
+        job.func_name for job in build_cron_scheduler(connection, 30).enqueue_jobs()]
     wait_until(lambda: states() == {JobState.DONE}, "every mail to be sent", worker=worker)
     assert worker.alive()  # it outlived the outage
     subjects = sorted(message.split(b"Subject: ")[1].split(b"\r\n")[0].decode()
