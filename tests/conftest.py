@@ -79,6 +79,13 @@ def sqlite_database_url(sqlite_url, tmp_path_factory):
     return sqlite_url
 
 
+@pytest.fixture(scope="session")
+def postgres_database_url(postgres_url, tmp_path_factory):
+    """For tests that only make sense on PostgreSQL (query plans, several writing processes)."""
+    _migrate(postgres_url, tmp_path_factory.mktemp("migrate-postgres"))
+    return postgres_url
+
+
 def _clear_tables(db) -> None:
     tables = list(reversed(db.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":
@@ -148,6 +155,11 @@ def app(database_url, tmp_path):
 @pytest.fixture
 def sqlite_app(sqlite_database_url, tmp_path):
     yield from _app_fixture(sqlite_database_url, tmp_path)
+
+
+@pytest.fixture
+def postgres_app(postgres_database_url, tmp_path):
+    yield from _app_fixture(postgres_database_url, tmp_path)
 
 
 @pytest.fixture

@@ -128,13 +128,14 @@ def queued() -> int:
     return len(db.session.execute(select(ReminderSent)).scalars().all())
 
 
-def test_two_workers_send_each_reminder_once_and_survive_a_kill(app_factory, database_url,
+def test_two_workers_send_each_reminder_once_and_survive_a_kill(app_factory, postgres_app,
+                                                                 postgres_database_url,
                                                                  redis_url):
+    """On PostgreSQL only: several worker processes write at once."""
     from redis import Redis
     from rq import Queue
 
-    if database_url.startswith("sqlite"):
-        pytest.skip("several worker processes write at once: PostgreSQL only")
+    database_url = postgres_database_url
     sink, silent = Sink(), Silent()
     app = app_factory(database_url, REDIS_URL=redis_url, SECRETARIAT_EMAIL="sec@example.org")
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
