@@ -60,12 +60,14 @@ def converse(page, base, lang, answers):
 
 
 def last_mail(app, to: str) -> str:
-    """The latest e-mail queued for `to`, read and released at once (SQLite)."""
+    """The latest e-mail queued for `to`, as it is sent (links wait in the job row as
+    placeholders until then), read and released at once (SQLite)."""
     from intake.extensions import db
+    from intake.services.links import reveal_links
 
     jobs = db.session.execute(select(JobRecord).where(JobRecord.kind == "mail.send")
                               .order_by(JobRecord.created_at.desc())).scalars().all()
-    body = next(job.payload["body"] for job in jobs if to in job.payload["to"])
+    body = reveal_links(next(job.payload["body"] for job in jobs if to in job.payload["to"]))
     db.session.rollback()
     return body
 
