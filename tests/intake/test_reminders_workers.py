@@ -108,7 +108,7 @@ def stop(worker: subprocess.Popen, sig=signal.SIGTERM) -> None:
         worker.wait(timeout=10)
 
 
-def wait_for(condition, timeout=60.0):
+def wait_for(condition, timeout=180.0):  # generous: a loaded machine starts workers slowly
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
