@@ -96,7 +96,7 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def wait_until(condition, what: str, timeout: float = 90.0, worker=None) -> None:
+def wait_until(condition, what: str, timeout: float = 180.0, worker=None, why=None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         db.session.expire_all()
@@ -107,7 +107,8 @@ def wait_until(condition, what: str, timeout: float = 90.0, worker=None) -> None
             return
         time.sleep(0.2)
     log = worker.log.read_text()[-3000:] if worker is not None else ""
-    raise AssertionError(f"gave up waiting for {what}\n{log}")
+    found = why() if why is not None else ""
+    raise AssertionError(f"gave up waiting for {what}: {found}\n{log}")
 
 
 def rows() -> list[JobRecord]:
@@ -227,7 +228,8 @@ def test_redis_restarted_empty_with_mails_queued(web, workers, smtp, redis_serve
     connection = Redis.from_url(redis_server.url)
     assert "intake.maintenance.reap_lost_jobs" in [
         job.func_name for job in build_cron_scheduler(connection, 30).enqueue_jobs()]
-    wait_until(lambda: states() == {JobState.DONE}, "every mail to be sent", worker=worker)
+    wait_until(lambda: states() == {JobState.DONE}, "every mail to be sent", worker=worker,
+               why=lambda: sorted((row.key, str(row.state)) for row in rows()))
     assert worker.alive()  # it outlived the outage
     subjects = sorted(message.split(b"Subject: ")[1].split(b"\r\n")[0].decode()
                       for message in smtp.messages)
