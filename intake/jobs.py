@@ -140,10 +140,13 @@ def dispatch(record: JobRecord, *, record_id: str | None = None,
     except RedisError as error:
         log.warning("Redis unavailable, job %s stays pending: %s", record_id, error)
         return
-    db.session.execute(update(JobRecord).where(JobRecord.id == record_id)
+    # Only a row still pending becomes "queued": a fast worker may already have run it, and
+    # its "running" or "done" must not be overwritten.
+    db.session.execute(update(JobRecord).where(JobRecord.id == record_id,
+                                               JobRecord.state == JobState.PENDING)
                        .values(state=JobState.QUEUED),
                        execution_options={"synchronize_session": False})
-    db.session.commit()  # the row is expired: its next read sees "queued"
+    db.session.commit()  # the row is expired: its next read sees the state as stored
 
 
 def reconcile_pending() -> int:
