@@ -222,6 +222,12 @@ def reap_jobs(now: datetime | None = None) -> dict[str, int]:
     connection = get_redis()
     if connection is None:
         return {"requeued": 0, "failed": 0}
+    # Rows left pending while Redis was away: a worker that never lost its connection (or
+    # was stopped meanwhile) does not hand them over itself. Queuing one twice is harmless:
+    # its RQ job id is the row's id, and RQ refuses a duplicate.
+    for record in list(db.session.execute(
+            select(JobRecord).where(JobRecord.state == JobState.PENDING)).scalars()):
+        dispatch(record)
     now = now or utcnow()
     lease = timedelta(seconds=current_app.config["JOB_TIMEOUT"]
                       + current_app.config["JOB_LEASE_GRACE"])
