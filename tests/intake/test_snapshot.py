@@ -240,8 +240,9 @@ def _collector(messages: list[str]):
 
 @pytest.mark.browser
 def test_demo_wheel_in_headless_chromium(sqlite_app):
-    from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
+
+    from tests.browser import chromium_browser
 
     city = load_demo()
     token = snapshot_token(city)
@@ -253,30 +254,23 @@ def test_demo_wheel_in_headless_chromium(sqlite_app):
     base = f"http://127.0.0.1:{server.server_port}/snapshot/{token}"
     SCREENSHOTS.mkdir(exist_ok=True)
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                      "--disable-component-update", "--disable-sync"])
-            try:
-                for language, width in (("en", 1280), ("ar", 1280), ("en", 390)):
-                    page = browser.new_page(viewport={"width": width, "height": 900})
-                    problems: list[str] = []
-                    page.on("console", _collector(problems))
-                    page.goto(f"{base}?lang={language}")
-                    wheel = page.locator("svg.wheel")
-                    wheel.wait_for(timeout=10_000)
-                    box = wheel.bounding_box()
-                    assert box["width"] <= width and box["width"] > width * 0.5
-                    assert page.locator("svg.wheel .ring-items path").count() == 112
-                    direction = page.locator("html").get_attribute("dir")
-                    assert direction == ("rtl" if language == "ar" else "ltr")
-                    page.locator("figure.snapshot-figure").screenshot(
-                        path=str(SCREENSHOTS / f"snapshot-wheel-{language}-{width}.png"))
-                    assert problems == []  # no CSP violations, no errors
-                    page.close()
-            finally:
-                browser.close()
+        with chromium_browser() as browser:
+            for language, width in (("en", 1280), ("ar", 1280), ("en", 390)):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                problems: list[str] = []
+                page.on("console", _collector(problems))
+                page.goto(f"{base}?lang={language}")
+                wheel = page.locator("svg.wheel")
+                wheel.wait_for(timeout=10_000)
+                box = wheel.bounding_box()
+                assert box["width"] <= width and box["width"] > width * 0.5
+                assert page.locator("svg.wheel .ring-items path").count() == 112
+                direction = page.locator("html").get_attribute("dir")
+                assert direction == ("rtl" if language == "ar" else "ltr")
+                page.locator("figure.snapshot-figure").screenshot(
+                    path=str(SCREENSHOTS / f"snapshot-wheel-{language}-{width}.png"))
+                assert problems == []  # no CSP violations, no errors
+                page.close()
     finally:
         server.shutdown()
 
