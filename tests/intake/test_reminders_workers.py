@@ -99,13 +99,25 @@ def start_worker(env: dict, now: datetime, mail_port: int) -> subprocess.Popen:
 
 
 def stop(worker: subprocess.Popen, sig=signal.SIGTERM) -> None:
-    if worker.poll() is None:
-        os.killpg(worker.pid, sig)
-    try:
-        worker.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
+    stop_all([worker], sig)
+
+
+def stop_all(workers: list[subprocess.Popen], sig=signal.SIGTERM) -> None:
+    """Signal every worker at once, then give each up to 30 s to exit before SIGKILL.
+
+    One after the other, each worker's wait came on top of the previous one's (a worker
+    can take the whole 30 s: RQ waits for its scheduler process to end).
+    """
+    for worker in workers:
+        if worker.poll() is None:
+            os.killpg(worker.pid, sig)
+    deadline = time.monotonic() + 30
+    for worker in workers:
+        try:
+            worker.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
 
 
 def wait_for(condition, timeout=180.0):  # generous: a loaded machine starts workers slowly
@@ -174,8 +186,7 @@ def test_two_workers_send_each_reminder_once_and_survive_a_kill(app_factory, pos
                 assert wait_for(lambda target=target: len(sink.taken()) >= target), (
                     day, sink.taken())
                 time.sleep(3)  # time for a duplicate to show up, if there were one
-                for worker in workers:
-                    stop(worker)
+                stop_all(workers)
                 got = sink.taken()[seen:]
                 seen = len(sink.taken())
                 recipients = sorted(to for to, _subject in got)
@@ -203,8 +214,7 @@ def test_two_workers_send_each_reminder_once_and_survive_a_kill(app_factory, pos
                 Queue("default", connection=connection).enqueue(reminders.sweep, job_timeout=60)
             assert wait_for(lambda: delivered() == queued(), timeout=90), sink.taken()[seen:]
             time.sleep(3)
-            for worker in workers:
-                stop(worker)
+            stop_all(workers)
             got = sorted(to for to, _subject in sink.taken()[seen:])
             assert got == ["ana@example.org", "bo@example.org"], got
             rows = db.session.execute(select(ReminderSent)).scalars().all()
@@ -213,7 +223,6 @@ def test_two_workers_send_each_reminder_once_and_survive_a_kill(app_factory, pos
                 JobRecord.kind == "reminder.send")).scalars().all()
             assert len(jobs) == len(rows)
     finally:
-        for worker in workers:
-            stop(worker, signal.SIGKILL)
+        stop_all(workers, signal.SIGKILL)
         sink.stop()
         silent.stop()
