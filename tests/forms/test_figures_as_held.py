@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forms.catalog import load_catalog
+from forms.catalog.loading import load_catalog
 from forms.fields import PERCENT_OF_TOTAL, parse_value, read_count
 from forms.rules import RuleContext, check_value
 
