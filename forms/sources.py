@@ -8,7 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
-from forms.catalog import LANGUAGES, Catalog, CatalogError, load_catalog
+from forms.catalog.loading import load_catalog
+from forms.catalog.model import Catalog, CatalogError
+from forms.catalog_schema import LANGUAGES
 
 SOURCES_FILE = Path(__file__).parent / "catalogs" / "u4ssc-kpi-sources.json"
 

@@ -22,10 +22,11 @@ HATCH_FILL = f"url(#{HATCH_ID})"
 @dataclass(frozen=True)
 class Radii:
     hole: float = 60.0
-    dimension: float = 160.0  # outer edge of the dimension ring
-    category: float = 222.0
-    item: float = 280.0
-    label: float = 289.0  # where category names start, outside the wheel
+    dimension: float = 150.0  # outer edge of the dimension ring
+    sub_dimension: float = 178.0  # outer edge of the sub-dimension ring
+    category: float = 228.0
+    item: float = 282.0
+    label: float = 291.0  # where category names start, outside the wheel
     half_size: float = 500.0  # the view box is a square of 2 × half_size around the centre
 
 
@@ -41,7 +42,7 @@ class Label:
 @dataclass(frozen=True)
 class Segment:
     id: str
-    ring: str  # "dimension" | "category" | "item"
+    ring: str  # "dimension" | "sub_dimension" | "category" | "item"
     title: str  # full text, for <title> (tooltips, screen readers)
     start: float
     end: float
@@ -71,6 +72,10 @@ class Wheel:
     dimensions: tuple[Segment, ...]
     categories: tuple[Segment, ...]
     items: tuple[Segment, ...]
+    # One segment per run of neighbouring items of the same sub-dimension: a category can
+    # hold KPIs of two sub-dimensions (Water and Sanitation: ICT and Infrastructure), so a
+    # sub-dimension may take several arcs of its dimension.
+    sub_dimensions: tuple[Segment, ...] = ()
 
 
 def _fmt(number: float) -> str:
@@ -188,8 +193,12 @@ def build_wheel(dimensions: Sequence[Mapping[str, Any]], *, rtl: bool = False,
                 radii: Radii | None = None, label_width: int = 20) -> Wheel:
     """Lay out dimensions → categories → items around the circle, each item one equal slice.
 
-    `dimensions`: [{id, label, percent, band, categories: [{id, label, percent, band,
-    items: [{id, label, band, status}]}]}]. A category without items still gets one slice.
+    `dimensions`: [{id, label, percent, band, sub_dimensions: [{id, label, percent, band,
+    ...}], categories: [{id, label, percent, band, items: [{id, label, band, status,
+    sub_dimension}]}]}]. A category without items still gets one slice. Items naming a
+    sub-dimension of their dimension are drawn on the sub-dimension ring, between the
+    dimension and category rings; a sub-dimension's other keys (e.g. how many of its
+    categories were scored) are kept in its segments' `extra`.
     """
     radii = radii or Radii()
     slots = sum(max(1, len(c.get("items") or ())) for d in dimensions
@@ -200,13 +209,22 @@ def build_wheel(dimensions: Sequence[Mapping[str, Any]], *, rtl: bool = False,
     dim_segments: list[Segment] = []
     cat_segments: list[Segment] = []
     item_segments: list[Segment] = []
+    sub_segments: list[Segment] = []
     cursor = 0.0
     for dimension in dimensions:
         dim_start = cursor
+        subs = {str(s["id"]): s for s in dimension.get("sub_dimensions") or ()}
+        runs: list[list] = []  # [sub-dimension id, start, end]
         for category in dimension.get("categories") or ():
             cat_start = cursor
             items = list(category.get("items") or ())
             for item in items:
+                sub_id = item.get("sub_dimension")
+                if sub_id is not None and str(sub_id) in subs:
+                    if runs and runs[-1][0] == str(sub_id) and runs[-1][2] == cursor:
+                        runs[-1][2] = cursor + step
+                    else:
+                        runs.append([str(sub_id), cursor, cursor + step])
                 fill, css = _fill(item.get("band"), item.get("status"))
                 middle = cursor + step / 2
                 item_segments.append(Segment(
@@ -230,16 +248,28 @@ def build_wheel(dimensions: Sequence[Mapping[str, Any]], *, rtl: bool = False,
             cat_segments.append(Segment(
                 id=str(category["id"]), ring="category", title=label_text,
                 start=round(cat_start, 6), end=round(cursor, 6),
-                inner=radii.dimension, outer=radii.category,
-                path=arc_path(radii.dimension, radii.category, cat_start, cursor, rtl),
+                inner=radii.sub_dimension, outer=radii.category,
+                path=arc_path(radii.sub_dimension, radii.category, cat_start, cursor, rtl),
                 fill=fill, css_class=css, band=category.get("band"),
                 percent=category.get("percent"),
                 label=radial_label(radii.label, middle, _category_lines(
                     label_text, math.radians(cursor - cat_start) * radii.label, label_width),
                     rtl),
-                value_label=radial_label((radii.dimension + radii.category) / 2, middle,
+                value_label=radial_label((radii.sub_dimension + radii.category) / 2, middle,
                                          (_percent_text(category.get("percent")),), rtl,
                                          anchor_outward=False),
+            ))
+        for sub_id, start, end in runs:
+            sub = subs[sub_id]
+            fill, css = _fill(sub.get("band"), None)
+            sub_segments.append(Segment(
+                id=sub_id, ring="sub_dimension", title=str(sub.get("label", sub_id)),
+                start=round(start, 6), end=round(end, 6),
+                inner=radii.dimension, outer=radii.sub_dimension,
+                path=arc_path(radii.dimension, radii.sub_dimension, start, end, rtl),
+                fill=fill, css_class=css, band=sub.get("band"), percent=sub.get("percent"),
+                extra={k: v for k, v in sub.items()
+                       if k not in ("id", "label", "band", "percent")},
             ))
         middle = (dim_start + cursor) / 2
         x, y = polar((radii.hole + radii.dimension) / 2, middle, rtl)
@@ -260,4 +290,5 @@ def build_wheel(dimensions: Sequence[Mapping[str, Any]], *, rtl: bool = False,
     size = radii.half_size
     return Wheel(view_box=f"{_fmt(-size)} {_fmt(-size)} {_fmt(2 * size)} {_fmt(2 * size)}",
                  radii=radii, rtl=rtl, dimensions=tuple(dim_segments),
-                 categories=tuple(cat_segments), items=tuple(item_segments))
+                 categories=tuple(cat_segments), items=tuple(item_segments),
+                 sub_dimensions=tuple(sub_segments))

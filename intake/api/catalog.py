@@ -8,7 +8,8 @@ from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from forms.catalog import catalog_as_dict, load_catalog
+from forms.catalog.loading import load_catalog
+from forms.catalog.serialise import catalog_as_dict
 from intake.api import bp
 from intake.i18n import LANGUAGES, normalise_language
 

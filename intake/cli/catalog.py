@@ -6,7 +6,8 @@ import json
 
 import click
 
-from forms.catalog import CatalogError, load_catalog
+from forms.catalog.loading import load_catalog
+from forms.catalog.model import CatalogError
 
 
 def catalog_stats(catalog) -> dict:

@@ -42,7 +42,7 @@ class GainsError(ValueError):
 
 
 def _catalog():
-    from forms.catalog import load_catalog
+    from forms.catalog.loading import load_catalog
 
     return load_catalog()
 

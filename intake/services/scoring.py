@@ -31,7 +31,7 @@ COMPLETE = "complete"
 
 
 def get_catalog():
-    from forms.catalog import load_catalog
+    from forms.catalog.loading import load_catalog
 
     return load_catalog()
 

@@ -46,7 +46,7 @@ def ensure_editable(city_id: int) -> None:
 
 
 def catalog():
-    from forms.catalog import load_catalog
+    from forms.catalog.loading import load_catalog
 
     return load_catalog()
 

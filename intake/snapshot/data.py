@@ -33,6 +33,7 @@ class ItemRow:
     # The city gave the result itself; `computed_value` is what its raw inputs give.
     reported_directly: bool = False
     computed_value: float | bool | None = None
+    sub_dimension: str = ""
 
 
 @dataclass
@@ -166,6 +167,7 @@ def build_snapshot(city: City, language: str, rtl: bool) -> Snapshot:
                         quality=quality.get(kpi.code),
                         reported_directly=bool(found.get("reported_directly")),
                         computed_value=found.get("computed_value"),
+                        sub_dimension=kpi.sub_dimension,
                     )
                     view.items.append(row)
                     all_items.append({"status": row.status, "band": row.band,
@@ -215,10 +217,12 @@ def build_snapshot(city: City, language: str, rtl: bool) -> Snapshot:
 def _wheel_tree(snapshot: Snapshot) -> list[dict[str, Any]]:
     return [{
         "id": d.id, "label": d.label, "percent": d.percent, "band": d.band,
+        "sub_dimensions": [dict(s) for s in d.sub_dimensions],
         "categories": [{
             "id": c.id, "label": c.label, "percent": c.percent, "band": c.band,
             "items": [{"id": i.id, "label": i.label, "band": i.band, "status": i.status,
-                       "percent": i.percent} for i in c.items],
+                       "percent": i.percent, "sub_dimension": i.sub_dimension}
+                      for i in c.items],
         } for c in d.categories],
     } for d in snapshot.dimensions]
 

@@ -4,7 +4,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
 from forms.builder import build_step_form, field_name, kpi_field_prefix, steps_for_category
-from forms.catalog import load_catalog
+from forms.catalog.loading import load_catalog
 
 
 def test_every_category_has_steps_covering_every_kpi_and_data_point():

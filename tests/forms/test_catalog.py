@@ -11,15 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from forms.catalog import (
-    DEFAULT_BENCHMARKS,
-    DEFAULT_CATALOG,
-    Catalog,
-    CatalogError,
-    Localized,
-    build_catalog,
-    load_catalog,
-)
+from forms.catalog.loading import DEFAULT_BENCHMARKS, DEFAULT_CATALOG, build_catalog, load_catalog
+from forms.catalog.model import Catalog, CatalogError, Localized
 from scoring.kpis import compute_kpi
 
 # The shared reference lies beside the project (in CI too: a copy of shared/ beside the clone).

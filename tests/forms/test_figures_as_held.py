@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forms.catalog import load_catalog
+from forms.catalog.loading import load_catalog
 from forms.fields import PERCENT_OF_TOTAL, parse_value, read_count
 from forms.rules import RuleContext, check_value
 
@@ -54,3 +54,36 @@ def test_kpis_checked_against_the_manual_cite_its_pages():
     kinds = [kpi.kind for kpi in catalog.kpis]
     assert (kinds.count("smart"), kinds.count("structural"), kinds.count("sustainable")) == (
         20, 31, 40)
+
+
+# KPIs whose page of the 2022 Verification Manual could not be read in the stored copy of its
+# public pages: searched by KPI name and code and by the wording of its sheet, the stored copy
+# gave only the sheets already cited (and pages 15 and 163, which are not KPI sheets). Listed,
+# never skipped silently: a KPI cited later must leave this list, or the test below fails.
+MANUAL_PAGE_KNOWN_GAPS = frozenset({
+    "EC: ICT: ICT: 3C", "EC: ICT: ICT: 4C", "EC: ICT: ICT: 5C", "EC: ICT: WS: 1C",
+    "EC: ICT: WS: 2A", "EC: ICT: ES: 3A", "EC: ICT: PS: 3A", "EC: P: IN: 2C", "EC: P: EM: 2C",
+    "EC: P: EM: 3A", "EC: P: EM: 4A", "EC: I: WS: 1C", "EC: I: WS: 3C", "EC: I: WS: 4C",
+    "EC: I: WA: 1C", "EC: I: ES: 1C", "EC: I: ES: 3C", "EC: I: T: 1C", "EC: I: T: 3C",
+    "EC: I: T: 4A", "EC: I: T: 5A", "EC: I: T: 6A", "EC: I: T: 7A", "EC: I: T: 8A",
+    "EC: I: B: 1A", "EC: I: UP: 1A", "EC: I: UP: 2A", "EN: EN: AQ: 2C", "EN: EN: WS: 1C",
+    "EN: EN: WS: 2C", "EN: EN: WS: 3C", "EN: EN: WS: 4C", "EN: EN: WA: 1C", "EN: EN: EQ: 1C",
+    "EN: EN: EQ: 2A", "EN: EN: PSN: 1C", "EN: EN: PSN: 2A", "EN: EN: PSN: 3A", "EN: EN: PSN: 4A",
+    "EN: E: E: 1C", "EN: E: E: 2C", "EN: E: E: 3C", "EN: E: E: 4A", "SC: EH: ED: 2C",
+    "SC: EH: ED: 3C", "SC: EH: ED: 4C", "SC: EH: ED: 5A", "SC: EH: H: 1C", "SC: EH: H: 2C",
+    "SC: EH: H: 3C", "SC: EH: H: 4A", "SC: EH: H: 5A", "SC: EH: C: 1C", "SC: EH: C: 2A",
+    "SC: SH: HO: 1C", "SC: SH: HO: 2A", "SC: SH: SI: 1C", "SC: SH: SI: 2C", "SC: SH: SI: 3C",
+    "SC: SH: SI: 4C", "SC: SH: SI: 5A", "SC: SH: SA: 1C", "SC: SH: SA: 2C", "SC: SH: SA: 3A",
+    "SC: SH: SA: 4A", "SC: SH: SA: 5A", "SC: SH: SA: 6C", "SC: SH: SA: 7C", "SC: SH: SA: 8C",
+    "SC: SH: SA: 9C", "SC: SH: FS: 1A",
+})
+
+
+def test_every_kpi_cites_its_manual_page_or_is_a_listed_gap():
+    catalog = load_catalog()
+    uncited = {kpi.code for kpi in catalog.kpis if not kpi.manual_pages}
+    assert uncited == MANUAL_PAGE_KNOWN_GAPS
+    assert len(MANUAL_PAGE_KNOWN_GAPS) == 71  # of 91: 20 cited
+    for kpi in catalog.kpis:
+        assert list(kpi.manual_pages) == sorted(set(kpi.manual_pages))
+        assert all(15 < page < 163 for page in kpi.manual_pages)  # the KPI sheets

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from forms.catalog import LANGUAGES, CatalogError, load_catalog
+from forms.catalog.loading import load_catalog
+from forms.catalog.model import CatalogError
+from forms.catalog_schema import LANGUAGES
 from forms.sources import build_sources, load_kpi_sources
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from forms.catalog import DEFAULT_BENCHMARKS
+from forms.catalog.loading import DEFAULT_BENCHMARKS
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from forms.catalog import load_catalog
+from forms.catalog.loading import load_catalog
 from intake.extensions import db
 from intake.models.values import DataValue
 from intake.services import values as value_service

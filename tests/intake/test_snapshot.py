@@ -50,9 +50,10 @@ def test_snapshot_page_by_snapshot_link(app, client):
     catalog = scoring_service.get_catalog()
     assert catalog.benchmark_version in html and "provisional" in html
     assert "ICT Infrastructure" in html and "85%" in html  # category percentage
-    # every one of the 112 scored items is a slice of the wheel
+    # every one of the 112 scored items is a slice of the wheel; 13 arcs of sub-dimensions
+    # (Economy's categories mix ICT and Infrastructure KPIs), 24 categories, 3 dimensions
     assert len(re.findall(r'<path d="M [^"]+" fill="[^"]+" class="(?:band-\d|no-data|no-target)"',
-                          html)) == 112 + 24 + 3
+                          html)) == 112 + 13 + 24 + 3
 
 
 def test_the_snapshot_link_and_the_workspace_link_are_separate_capabilities(app, client):
@@ -255,7 +256,7 @@ def test_demo_wheel_in_headless_chromium(sqlite_app):
     SCREENSHOTS.mkdir(exist_ok=True)
     try:
         with chromium_browser() as browser:
-            for language, width in (("en", 1280), ("ar", 1280), ("en", 390)):
+            for language, width in (("en", 1280), ("ar", 1280), ("en", 360), ("ar", 360)):
                 page = browser.new_page(viewport={"width": width, "height": 900})
                 problems: list[str] = []
                 page.on("console", _collector(problems))
@@ -269,6 +270,12 @@ def test_demo_wheel_in_headless_chromium(sqlite_app):
                 assert direction == ("rtl" if language == "ar" else "ltr")
                 page.locator("figure.snapshot-figure").screenshot(
                     path=str(SCREENSHOTS / f"snapshot-wheel-{language}-{width}.png"))
+                # The sub-dimension ring, and its scores in the list beside (or, on a
+                # phone, under) the wheel.
+                assert page.locator("svg.wheel .ring-sub-dimensions path").count() == 13
+                assert page.locator(".score-list dt.score-sub").count() == 7
+                page.locator("aside.snapshot-scores").screenshot(
+                    path=str(SCREENSHOTS / f"snapshot-scores-{language}-{width}.png"))
                 assert problems == []  # no CSP violations, no errors
                 page.close()
     finally:

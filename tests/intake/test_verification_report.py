@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from flask_babel import refresh
 
-from forms.catalog import load_catalog
+from forms.catalog.loading import load_catalog
 from intake.models import ProgrammeStage
 from intake.services import pipeline
 from intake.services import verification as service

@@ -287,7 +287,7 @@ def fill_drainage(client):
 
 
 def test_review_complete_lock_and_reopen(client, city):
-    from forms.catalog import load_catalog
+    from forms.catalog.loading import load_catalog
 
     open_workspace(client, city)
     response = client.post(f"/w/c/{DRAINAGE}/complete",

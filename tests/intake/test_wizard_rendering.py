@@ -12,7 +12,7 @@ from sqlalchemy import event
 from werkzeug.datastructures import MultiDict
 
 from forms.builder import build_step_form, field_name, kpi_field_prefix
-from forms.catalog import load_catalog
+from forms.catalog.loading import load_catalog
 from intake.extensions import db
 from intake.services.cities import create_city
 from intake.services.wizard import step_formdata, steps

@@ -87,7 +87,7 @@ def test_export_has_sheets_per_dimension_units_provenance_and_no_formulas(city):
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
         assert all(b"<f>" not in archive.read(n) for n in sheets)
-    from forms.catalog import load_catalog
+    from forms.catalog.loading import load_catalog
 
     catalog = load_catalog()
     every = {dp.id for kpi in catalog.kpis for dp in kpi.data_points}

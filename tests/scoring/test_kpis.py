@@ -149,7 +149,7 @@ def test_compute_all_over_plain_dicts():
 
 
 def test_every_catalog_formula_kind_is_implemented():
-    from forms.catalog import load_catalog
+    from forms.catalog.loading import load_catalog
 
     kinds = {k.formula.kind for k in load_catalog().kpis}
     assert kinds <= set(FORMULA_KINDS)

@@ -139,3 +139,51 @@ def test_dimension_label_carries_percent():
 def test_empty_tree_is_refused():
     with pytest.raises(ValueError):
         build_wheel([])
+
+
+SUB_TREE = [
+    {"id": "EC", "label": "Economy", "percent": 60.0, "band": 2,
+     "sub_dimensions": [
+         {"id": "ICT", "label": "ICT", "percent": 100.0, "band": 4, "partial": True,
+          "categories_scored": 1, "categories_total": 2},
+         {"id": "I", "label": "Infrastructure", "percent": None, "band": None,
+          "partial": False, "categories_scored": 0, "categories_total": 2}],
+     "categories": [
+         {"id": "water", "label": "Water", "percent": 100.0, "band": 4, "items": [
+             {"id": "w1", "label": "W1", "band": 4, "status": "scored", "sub_dimension": "ICT"},
+             {"id": "w2", "label": "W2", "band": None, "status": "not_reported",
+              "sub_dimension": "I"}]},
+         {"id": "transport", "label": "Transport", "percent": None, "band": None, "items": [
+             {"id": "t1", "label": "T1", "band": None, "status": "not_reported",
+              "sub_dimension": "ICT"},
+             {"id": "t2", "label": "T2", "band": None, "status": "not_reported",
+              "sub_dimension": "I"},
+             {"id": "t3", "label": "T3", "band": None, "status": "not_reported",
+              "sub_dimension": "I"}]},
+     ]},
+]
+
+
+def test_sub_dimension_ring_sits_between_dimensions_and_categories_over_its_items():
+    wheel = build_wheel(SUB_TREE)
+    radii = wheel.radii
+    assert radii.dimension < radii.sub_dimension < radii.category
+    # A category holding two sub-dimensions splits its arc; neighbours of one sub-dimension
+    # share one segment, so the ring is exactly as long as the items under it.
+    assert [(s.id, s.start, s.end) for s in wheel.sub_dimensions] == [
+        ("ICT", 0, 72), ("I", 72, 144), ("ICT", 144, 216), ("I", 216, 360)]
+    assert all(s.ring == "sub_dimension" and s.inner == radii.dimension
+               and s.outer == radii.sub_dimension for s in wheel.sub_dimensions)
+    assert all(c.inner == radii.sub_dimension for c in wheel.categories)
+    fills = {(s.id, s.fill, s.css_class, s.percent) for s in wheel.sub_dimensions}
+    assert fills == {("ICT", "#2e9d4a", "band-4", 100.0), ("I", NO_DATA_COLOUR, "no-data", None)}
+    ict = wheel.sub_dimensions[0]
+    assert ict.extra == {"partial": True, "categories_scored": 1, "categories_total": 2}
+    rtl = build_wheel(SUB_TREE, rtl=True)
+    assert [s.path for s in rtl.sub_dimensions] != [s.path for s in wheel.sub_dimensions]
+    assert [(s.start, s.end) for s in rtl.sub_dimensions] == [
+        (s.start, s.end) for s in wheel.sub_dimensions]
+
+
+def test_items_without_sub_dimension_leave_the_ring_empty():
+    assert build_wheel(TREE).sub_dimensions == ()
