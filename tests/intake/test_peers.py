@@ -9,6 +9,7 @@ from intake.extensions import db
 from intake.models import City, ProgrammeStage
 from intake.models.score import CategoryScore
 from intake.services import gains
+from intake.services import peers as peers_service
 from intake.services.cities import create_city
 from intake.services.links import workspace_token
 
@@ -20,7 +21,7 @@ PEER_NAMES = ("Zephyrton", "Quillford", "Marrowby", "Olbinsk", "Tessaville")
 
 
 def first_item():
-    catalog = gains._catalog()
+    catalog = gains.catalog()
     category = catalog.categories[0]
     kpi = catalog.kpis_in(category.id)[0]
     return category, kpi, kpi.items[0]
@@ -99,12 +100,12 @@ def test_five_peers_show_quartiles_only(client, viewer):
 
 def test_only_verified_peers_of_the_same_band_and_economy_count(app, viewer):
     peers = make_peers(5)
-    assert gains.compare_with_peers(viewer).any
+    assert peers_service.compare_with_peers(viewer).any
     for change in ({"stage": S.IN_VERIFICATION}, {"economy": "developing"},
                    {"population": 600_000}):
         db.session.execute(update(City).where(City.id == peers[0].id).values(**change))
         db.session.commit()
-        comparison = gains.compare_with_peers(viewer)
+        comparison = peers_service.compare_with_peers(viewer)
         assert comparison.cities == 4 and not comparison.any
         db.session.execute(update(City).where(City.id == peers[0].id).values(
             stage=S.VERIFIED, economy="developed", population=250_000))
@@ -112,13 +113,13 @@ def test_only_verified_peers_of_the_same_band_and_economy_count(app, viewer):
     # Published cities are verified too.
     db.session.execute(update(City).where(City.id == peers[0].id).values(stage=S.PUBLISHED))
     db.session.commit()
-    assert gains.compare_with_peers(viewer).any
+    assert peers_service.compare_with_peers(viewer).any
 
 
 def test_a_city_is_never_its_own_peer(app):
     peers = make_peers(5)
     # From a peer's own view, the four others are too few.
-    comparison = gains.compare_with_peers(peers[0])
+    comparison = peers_service.compare_with_peers(peers[0])
     assert comparison.cities == 4 and not comparison.any
 
 
@@ -129,7 +130,7 @@ def test_a_peer_without_a_figure_does_not_count(app, viewer):
     score.percent = None
     score.items = [{**score.items[0], "value": None, "status": "not_reported"}]
     db.session.commit()
-    comparison = gains.compare_with_peers(viewer)
+    comparison = peers_service.compare_with_peers(viewer)
     assert comparison.categories[category.id] is None
     assert comparison.items.get(item.id) is None
 
@@ -144,7 +145,7 @@ def test_the_latest_score_of_each_peer_is_used(app, viewer):
         benchmark_version="test", input_hash="newer", percent=90.0, band=3, items=[],
         computed_at=utcnow()))
     db.session.commit()
-    figure = gains.compare_with_peers(viewer).categories[category.id]
+    figure = peers_service.compare_with_peers(viewer).categories[category.id]
     assert figure.count == 5 and figure.q3 > 67.9
 
 
@@ -167,7 +168,7 @@ def test_demo_cities_show_peer_figures_and_one_published_city(app, runner, clien
     stages = [c["stage"] for c in cities]
     assert stages.count("published") == 1 and stages.count("verified") >= 5
     verified = [db.session.get(City, c["city_id"]) for c in cities if c["stage"] == "verified"]
-    with_figures = [c for c in verified if gains.compare_with_peers(c).any]
+    with_figures = [c for c in verified if peers_service.compare_with_peers(c).any]
     assert len(with_figures) >= 5
     consent = db.session.query(Consent).one()
     assert client.get(f"/cities/{consent.public_id}").status_code == 200
