@@ -27,10 +27,10 @@ REPEAT = 5
 SECRET = "bench-scale-secret-key-not-for-production-0123456789"
 
 
-def database_for(base_url: str, size: int) -> str:
+def database_for(base_url: str, size: int, prefix: str = "bench_scale") -> str:
     """A fresh database named after the size, on the server of `base_url`."""
     url = make_url(base_url).set(drivername="postgresql+psycopg")
-    name = f"bench_scale_{size}"
+    name = f"{prefix}_{size}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -78,8 +78,8 @@ def measure(client, engine, path: str, **kwargs) -> tuple[float, int]:
     return statistics.median(timings) * 1000, count
 
 
-def prepare(size: int, base_url: str) -> tuple[str, float]:
-    url = database_for(base_url, size)
+def prepare(size: int, base_url: str, prefix: str = "bench_scale") -> tuple[str, float]:
+    url = database_for(base_url, size, prefix)
     app = make_app(url)
     start = time.perf_counter()
     with app.app_context():
@@ -106,7 +106,7 @@ def pages(app, size: int) -> list[tuple[str, str, dict]]:
     from intake.extensions import db
     from intake.models import City, ProgrammeStage, User
     from intake.services.api_tokens import create_token
-    from intake.services.links import workspace_token
+    from intake.services.links import snapshot_token, workspace_token
 
     with app.app_context():
         secretariat = db.session.execute(
@@ -116,6 +116,8 @@ def pages(app, size: int) -> list[tuple[str, str, dict]]:
             select(City).where(City.stage == ProgrammeStage.VERIFIED).order_by(City.id)
             .limit(1)).scalar_one()
         workspace = workspace_token(verified)
+        # The snapshot's own link (its key differs from the workspace link's).
+        snapshot = snapshot_token(verified)
         verified_id = verified.id
     api = {"headers": {"Authorization": f"Bearer {token}"}}
     return [
@@ -130,7 +132,7 @@ def pages(app, size: int) -> list[tuple[str, str, dict]]:
         ("GET /api/v1/cities", "/api/v1/cities", api),
         ("GET /api/v1/cities by progress", "/api/v1/cities?sort=progress&dir=desc", api),
         ("GET /api/v1/letters", "/api/v1/letters", api),
-        ("snapshot, kept copy", f"/snapshot/{workspace}", {}),
+        ("snapshot, kept copy", f"/snapshot/{snapshot}", {}),
         ("factsheet (staff)", f"/staff/gains/{verified_id}/factsheet", {}),
         ("peers (city workspace)", "/w/peers", {"workspace": workspace}),
         ("verifier queue", "/staff/", {"verifier": True}),
@@ -234,6 +236,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="Write the XLSX export only at sizes up to this (it is the "
                              "slowest format: about 12 minutes at 10 000 cities here).")
     parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
+    parser.add_argument("--prefix", default="bench_scale",
+                        help="Name the databases <prefix>_<size> (two runs on one server "
+                             "need different prefixes).")
     parser.add_argument("--reuse", action="store_true",
                         help="Measure the databases a previous run loaded (no loading).")
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL"),
@@ -246,12 +251,12 @@ def main(argv: list[str] | None = None) -> None:
     for size in sizes:
         if args.reuse:
             url = make_url(args.database_url).set(
-                drivername="postgresql+psycopg", database=f"bench_scale_{size}"
+                drivername="postgresql+psycopg", database=f"{args.prefix}_{size}"
             ).render_as_string(hide_password=False)
             seconds = 0.0
         else:
             print(f"loading {size} cities ...", flush=True)
-            url, seconds = prepare(size, args.database_url)
+            url, seconds = prepare(size, args.database_url, args.prefix)
         figures["load_s"][size] = round(seconds, 1)
         print(f"  loaded in {seconds:.0f} s", flush=True)
         for label, (ms, count) in run_pages(url, size).items():

@@ -225,7 +225,7 @@ def variant_values(catalog, seed: int, population: int, performance: float
 def load_demo_cities(count: int = 12) -> list:
     """Create `count` demo cities (at most 12) with full data, scored, at their stages."""
     from intake.models.city import ProgrammeStage
-    from intake.services import gains
+    from intake.services import gains, improvement, publication
     from intake.services.cities import create_city
     from intake.services.pipeline import STAGES, move_city
     from intake.services.scoring import get_catalog
@@ -254,14 +254,15 @@ def load_demo_cities(count: int = 12) -> list:
             if STAGES.index(step) > STAGES.index(target):
                 break
             if step == ProgrammeStage.PUBLISHED:
-                gains.give_consent(city.id, actor=DEMO_ACTOR, include_initiatives=True)
+                publication.give_consent(city.id, actor=DEMO_ACTOR, include_initiatives=True)
             move_city(city.id, step, actor=None, note="demo data set")
         if seed <= 3:
             for category_id, title, description, status, link in DEMO_INITIATIVES:
-                gains.save_initiative(city.id, category_id=category_id, title=title,
-                                      description=description, status=status, link=link)
+                improvement.save_initiative(city.id, category_id=category_id, title=title,
+                                            description=description, status=status,
+                                            link=link)
         if target in gains.VERIFIED_STAGES:
-            gains.generate_draft(city.id, author=DEMO_ACTOR)
+            improvement.generate_draft(city.id, author=DEMO_ACTOR)
         cities.append(city)
     return cities
 

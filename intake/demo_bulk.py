@@ -244,4 +244,8 @@ def load_bulk_cities(count: int, *, echo=None) -> dict:
         # think the tables empty and scan them (the kept snapshot took 5× longer).
         db.session.execute(text("ANALYZE"))
         db.session.commit()
+    from intake.services.peers import rebuild_all
+
+    # The peer statistics the scoring jobs would have kept, for the groups just filled.
+    rebuild_all()
     return {"created": True, "cities": made}

@@ -36,6 +36,10 @@ RETRY_INTERVALS = [5, 30, 120]
 _running_job_id: ContextVar[str | None] = ContextVar("running_job_id", default=None)
 
 
+AfterDone = Callable[[dict[str, Any], dict[str, Any] | None], None]
+AFTER_DONE: dict[str, list[AfterDone]] = {}
+
+
 def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
     """Register the function that does a kind of job; it receives and returns plain data."""
 
@@ -44,6 +48,14 @@ def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
         return function
 
     return register
+
+
+def after_done(kind: str, function: AfterDone) -> None:
+    """Call `function(payload, result)` each time a job of this kind is done and committed
+    (e.g. a stored score asks for its peer group's statistics). Its errors are logged only:
+    the job's work is stored already."""
+    if function not in AFTER_DONE.setdefault(kind, []):
+        AFTER_DONE[kind].append(function)
 
 
 def running_job_id() -> str | None:
@@ -291,7 +303,8 @@ def run_job(job_id: str) -> dict[str, Any] | None:
         return None
     if record.state == JobState.DONE:
         return record.result
-    handler = HANDLERS[record.kind]
+    kind = record.kind
+    handler = HANDLERS[kind]
     payload = dict(record.payload)
     db.session.execute(_mark_running(job_id), execution_options={"synchronize_session": False})
     db.session.commit()
@@ -317,6 +330,12 @@ def run_job(job_id: str) -> dict[str, Any] | None:
     db.session.execute(_mark_done(job_id, result),
                        execution_options={"synchronize_session": False})
     db.session.commit()
+    for function in AFTER_DONE.get(kind, ()):
+        try:
+            function(payload, result)
+        except Exception:
+            db.session.rollback()
+            log.exception("after job %s (%s)", job_id, kind)
     return result
 
 

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 
 from intake.cli.catalog import catalog_group
 from intake.cli.fee import fee_group
+from intake.cli.peers import peers_group
 from intake.cli.scoring import scoring_group
 from intake.cli.users import users_group
 from intake.demo import demo_group
@@ -23,6 +24,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(catalog_group)
     app.cli.add_command(fee_group)
     app.cli.add_command(scoring_group)
+    app.cli.add_command(peers_group)
     app.cli.add_command(demo_group)
     app.cli.add_command(users_group)
 

@@ -15,7 +15,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from intake.services.gains import (
+from intake.services.improvement import (
     DESCRIPTION_MAX,
     LINK_MAX,
     RECOMMENDATION_MAX,

@@ -24,6 +24,9 @@ from intake.models.city import City, ProgrammeStage
 from intake.permissions import staff_city_or_abort, staff_required
 from intake.services import factsheet as factsheet_service
 from intake.services import gains as gains_service
+from intake.services import improvement as improvement_service
+from intake.services import publication as publication_service
+from intake.services import reference_years as reference_years_service
 from intake.services.pipeline import TransitionError
 from intake.wizard.views import city_required
 
@@ -35,7 +38,7 @@ def _actor() -> str:
 
 def _category_labels() -> list[tuple[str, str]]:
     language = current_language()
-    return [(c.id, c.name.get(language)) for c in gains_service._catalog().categories]
+    return [(c.id, c.name.get(language)) for c in gains_service.catalog().categories]
 
 
 def _category_choices() -> list[SelectChoice]:
@@ -67,7 +70,7 @@ def previous_year_values(city_id: int) -> dict:
     """Last reference year's figures for the wizard's fields (read once per request)."""
     cache = request.environ.setdefault("intake.previous_year_values", {})
     if city_id not in cache:
-        cache[city_id] = gains_service.previous_year_values(city_id)
+        cache[city_id] = reference_years_service.previous_year_values(city_id)
     return cache[city_id]
 
 
@@ -109,7 +112,7 @@ def initiatives():
 @bp.route("/w/initiatives/<int:initiative_id>", methods=["GET", "POST"])
 @city_required
 def edit_initiative(initiative_id: int):
-    initiative = gains_service.get_initiative(g.city.id, initiative_id)
+    initiative = improvement_service.get_initiative(g.city.id, initiative_id)
     if initiative is None:
         abort(404)
     form = InitiativeForm(obj=initiative)
@@ -121,7 +124,7 @@ def _save_or_show_initiative(form: InitiativeForm, *, editing):
     """Save a new or edited initiative, or show the form again with its messages (422)."""
     if form.validate_on_submit():
         try:
-            gains_service.save_initiative(
+            improvement_service.save_initiative(
                 g.city.id, initiative_id=editing.id if editing is not None else None,
                 category_id=form.category_id.data, title=form.title.data,
                 description=form.description.data or "", status=form.status.data,
@@ -133,7 +136,7 @@ def _save_or_show_initiative(form: InitiativeForm, *, editing):
             return redirect(url_for("gains.initiatives"))
     status = 422 if form.errors else 200
     return render_template("gains/initiatives.html", form=form, editing=editing,
-                           items=gains_service.initiatives_of(g.city.id),
+                           items=improvement_service.initiatives_of(g.city.id),
                            categories=dict(_category_labels()),
                            delete_form=ConfirmForm()), status
 
@@ -143,7 +146,7 @@ def _save_or_show_initiative(form: InitiativeForm, *, editing):
 def delete_initiative(initiative_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if gains_service.delete_initiative(g.city.id, initiative_id):
+    if improvement_service.delete_initiative(g.city.id, initiative_id):
         flash(_("The initiative was deleted."), "success")
     else:
         flash(_("This initiative does not exist (any more)."), "warning")
@@ -156,7 +159,7 @@ def consent():
     form = ConsentForm()
     if form.validate_on_submit():
         try:
-            gains_service.give_consent(g.city.id, actor=_actor(),
+            publication_service.give_consent(g.city.id, actor=_actor(),
                                        include_initiatives=form.include_initiatives.data)
         except gains_service.GainsError as error:
             flash(str(error), "error")
@@ -164,7 +167,7 @@ def consent():
             flash(_("Thank you: the secretariat can now publish your city's results."),
                   "success")
             return redirect(url_for("gains.consent"))
-    current = gains_service.consent_of(g.city.id)
+    current = publication_service.consent_of(g.city.id)
     status = 422 if form.errors else 200
     return render_template("gains/consent.html", form=form, consent=current,
                            revoke_form=ConfirmForm(), city=g.city,
@@ -178,7 +181,7 @@ def revoke_consent():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        revoked = gains_service.revoke_consent(g.city.id, actor=_actor())
+        revoked = publication_service.revoke_consent(g.city.id, actor=_actor())
     except TransitionError as error:
         flash(str(error), "error")
     else:
@@ -193,7 +196,7 @@ def new_year():
     form = NewYearForm()
     if form.validate_on_submit():
         try:
-            closed = gains_service.start_new_reference_year(
+            closed = reference_years_service.start_new_reference_year(
                 g.city.id, form.year.data, actor=_actor(),
                 carry_evidence=form.carry_evidence.data)
         except gains_service.GainsError as error:
@@ -205,7 +208,7 @@ def new_year():
             return redirect(url_for("wizard.home"))
     status = 422 if form.errors else 200
     return render_template("gains/new_year.html", form=form,
-                           years=gains_service.history_years(g.city.id)), status
+                           years=reference_years_service.history_years(g.city.id)), status
 
 
 # ---------------------------------------------------------------------------- the staff
@@ -215,8 +218,8 @@ def _staff_page(city: City, form: RecommendationForm | None = None, status: int 
     return render_template(
         "gains/staff.html", city=city, form=form, confirm_form=ConfirmForm(),
         unpublish_form=UnpublishForm(),
-        recommendations=gains_service.recommendations_by_category(city.id),
-        categories=_category_labels(), consent=gains_service.consent_of(city.id),
+        recommendations=improvement_service.recommendations_by_category(city.id),
+        categories=_category_labels(), consent=publication_service.consent_of(city.id),
         stage=ProgrammeStage(city.stage)), status
 
 
@@ -229,7 +232,7 @@ def staff(city_id: int):
     if form.validate_on_submit():
         raw_id = form.recommendation_id.data
         try:
-            gains_service.save_recommendation(
+            improvement_service.save_recommendation(
                 city.id, category_id=form.category_id.data, text=form.text.data,
                 author=current_user.display_name,
                 recommendation_id=int(raw_id) if raw_id and raw_id.isdigit() else None)
@@ -247,7 +250,7 @@ def staff_generate(city_id: int):
     city = staff_city_or_abort(city_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    count = gains_service.generate_draft(city.id, author=current_user.display_name)
+    count = improvement_service.generate_draft(city.id, author=current_user.display_name)
     flash(_("%(num)s draft recommendations were written; edit them before the city sees "
             "the factsheet.", num=count), "success")
     return redirect(url_for("gains.staff", city_id=city.id))
@@ -259,7 +262,7 @@ def staff_delete_recommendation(city_id: int, recommendation_id: int):
     city = staff_city_or_abort(city_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if gains_service.delete_recommendation(city.id, recommendation_id):
+    if improvement_service.delete_recommendation(city.id, recommendation_id):
         flash(_("The recommendation was deleted."), "success")
     return redirect(url_for("gains.staff", city_id=city.id))
 
@@ -271,7 +274,7 @@ def staff_publish(city_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        gains_service.publish_city(city.id, actor=current_user)
+        publication_service.publish_city(city.id, actor=current_user)
     except (gains_service.GainsError, TransitionError) as error:
         flash(str(error), "error")
     else:
@@ -289,7 +292,7 @@ def staff_unpublish(city_id: int):
                 "the note."), "error")
         return redirect(url_for("gains.staff", city_id=city.id))
     try:
-        gains_service.unpublish_city(city.id, actor=current_user, note=form.note.data)
+        publication_service.unpublish_city(city.id, actor=current_user, note=form.note.data)
     except TransitionError as error:
         flash(str(error), "error")
     else:

@@ -9,6 +9,7 @@ from intake.models.duplicate import PossibleDuplicate
 from intake.models.gains import Consent, Initiative, Recommendation, ValueHistory
 from intake.models.job import JobRecord, JobState
 from intake.models.letter import Letter
+from intake.models.peers import PeerStatistic
 from intake.models.pipeline import StageChange
 from intake.models.programme import CaseStudy, Milestone
 from intake.models.score import CategoryScore
@@ -36,6 +37,7 @@ __all__ = [
     "CategoryState",
     "City",
     "CitySummary",
+    "PeerStatistic",
     "CollectionDeadline",
     "Consent",
     "Conversation",

@@ -7,6 +7,8 @@ from flask import Response, abort, render_template, request, url_for
 from intake.i18n import current_language, text_direction
 from intake.public import bp
 from intake.services import gains as gains_service
+from intake.services import improvement as improvement_service
+from intake.services import publication as publication_service
 
 # Short enough that a city taken off the pages drops out of shared caches quickly; the
 # server itself answers 404 from the moment it is unpublished.
@@ -25,7 +27,7 @@ def _cacheable(response: Response) -> Response:
 
 
 def _published(public_id: str):
-    found = gains_service.public_city(public_id)
+    found = publication_service.public_city(public_id)
     if found is None:
         abort(404)
     return found
@@ -42,9 +44,9 @@ def index():
 
     page, _size = paging.clamp(request.args.get("page", 1))
     search = request.args.get("q", "").strip()[:100]
-    found = gains_service.published_page(page=page, per_page=PER_PAGE, search=search)
+    found = publication_service.published_page(page=page, per_page=PER_PAGE, search=search)
     language, _rtl = _language()
-    dimensions = [(d.id, d.name.get(language)) for d in gains_service._catalog().dimensions]
+    dimensions = [(d.id, d.name.get(language)) for d in gains_service.catalog().dimensions]
     html = render_template("public/index.html", rows=found.items, page=found, search=search,
                            public_page=True, certified=_certified, dimensions=dimensions)
     return _cacheable(Response(html, mimetype="text/html"))
@@ -57,7 +59,7 @@ def city(public_id: str):
     city, consent = _published(public_id)
     language, rtl = _language()
     snapshot = build_snapshot(city, language, rtl)
-    initiatives = (gains_service.initiatives_by_category(city.id)
+    initiatives = (improvement_service.initiatives_by_category(city.id)
                    if consent.include_initiatives else {})
     html = render_template("public/city.html", city=city, consent=consent, snapshot=snapshot,
                            initiatives=initiatives, public_page=True,

@@ -11,6 +11,8 @@ from flask import render_template
 from intake.models.city import City
 from intake.pdf_options import ACCESSIBLE_PDF
 from intake.services import gains as gains_service
+from intake.services import improvement as improvement_service
+from intake.services import peers as peers_service
 from scoring.radar import Radar, build_radar
 
 PDF_FONTS = '"Noto Sans", "Noto Sans Arabic", "Noto Sans CJK SC", sans-serif'
@@ -26,7 +28,7 @@ class Factsheet:
     sdgs: dict[str, tuple[str, ...]]  # KPI code → SDG targets
     initiatives: dict[str, list] = field(default_factory=dict)
     recommendations: dict[str, list] = field(default_factory=dict)
-    peers: gains_service.PeerComparison | None = None
+    peers: peers_service.PeerComparison | None = None
     previous: dict[str, Any] = field(default_factory=dict)
 
 
@@ -37,13 +39,13 @@ def build_factsheet(city: City, language: str, rtl: bool, *, with_peers: bool = 
     snapshot = build_snapshot(city, language, rtl)
     radar = build_radar([{"id": c.id, "label": c.label, "percent": c.percent}
                          for c in snapshot.categories], rtl=rtl)
-    catalog = gains_service._catalog()
+    catalog = gains_service.catalog()
     return Factsheet(
         city=city, language=language, rtl=rtl, snapshot=snapshot, radar=radar,
         sdgs={kpi.code: tuple(kpi.sdgs) for kpi in catalog.kpis},
-        initiatives=gains_service.initiatives_by_category(city.id),
-        recommendations=gains_service.recommendations_by_category(city.id),
-        peers=gains_service.compare_with_peers(city) if with_peers else None)
+        initiatives=improvement_service.initiatives_by_category(city.id),
+        recommendations=improvement_service.recommendations_by_category(city.id),
+        peers=peers_service.compare_with_peers(city) if with_peers else None)
 
 
 def radar_svg(factsheet: Factsheet, *, with_text: bool = True, standalone: bool = False) -> str:

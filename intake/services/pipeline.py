@@ -138,6 +138,9 @@ def move_city(city_id: int, to_stage: ProgrammeStage | str, *, actor: User | int
         flag_verdicts_for_recheck(city_id, note)
     db.session.commit()
     db.session.refresh(city)
+    from intake.services.peers import stage_changed
+
+    stage_changed(city_id, current, target)  # joins or leaves its peer group once verified
     if target in (ProgrammeStage.ACKNOWLEDGED, ProgrammeStage.DATA_COLLECTION):
         from intake.services.reminders import ensure_deadline
 

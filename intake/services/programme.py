@@ -264,7 +264,7 @@ def chose_case_study(city: City) -> bool:
 def save_case_study(city_id: int, *, actor: User, writer_name: str, status: str,
                     writer_email: str | None = None, due_on: date | None = None,
                     link: str | None = None, note: str | None = None) -> CaseStudy:
-    from intake.services.gains import valid_link
+    from intake.services.improvement import valid_link
 
     if db.session.get(City, city_id) is None:
         raise ProgrammeError(_("This city does not exist."))
@@ -299,7 +299,7 @@ def save_case_study(city_id: int, *, actor: User, writer_name: str, status: str,
 def case_study_outline(city: City, language: str, rtl: bool) -> str:
     """A Markdown outline the writer starts from: the city's results, initiatives and
     vision, in the order of the published case studies."""
-    from intake.services.gains import initiatives_by_category
+    from intake.services.improvement import initiatives_by_category
     from intake.snapshot.data import build_snapshot
 
     snapshot = build_snapshot(city, language, rtl)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from intake import signals
 from intake.extensions import db
-from intake.jobs import enqueue, job_handler, running_job_id, warms_up
+from intake.jobs import after_done, enqueue, job_handler, running_job_id, warms_up
 from intake.models import JobRecord, JobState
 from intake.models.score import CategoryScore
 from scoring.bands import DIRECTIONS
@@ -271,6 +271,11 @@ def _safely_request(city_id, category_id) -> None:
 
 def init_scoring(app: Flask) -> None:
     """Connect the receivers (once per process; blinker keeps one entry per receiver)."""
+    from intake.services import peers
+
+    # A stored score changes its city's peer group: its statistics are computed again.
+    after_done(JOB_KIND, peers.after_scoring)
+    after_done(JOB_KIND_CITY, peers.after_scoring)
     signals.category_completed.connect(_on_completed)
     signals.category_data_changed.connect(_on_data_changed)
     signals.categories_data_changed.connect(_on_many_changed)

@@ -149,6 +149,9 @@ def reopen_verification(city_id: int, *, actor: User, reason: str):
         at=utcnow()))
     db.session.commit()
     db.session.refresh(city)
+    from intake.services.peers import stage_changed
+
+    stage_changed(city_id, current, ProgrammeStage.IN_VERIFICATION)  # leaves its peer group
     notify_focal_point(city, change)
     return change
 

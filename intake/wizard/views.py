@@ -43,7 +43,6 @@ from intake.services import team as team_service
 from intake.services import values as value_service
 from intake.services import wizard as wizard_service
 from intake.services import workbook as workbook_service
-from intake.services.gains import previous_year_values
 from intake.services.links import (
     LinkError,
     city_from_token,
@@ -54,6 +53,7 @@ from intake.services.links import (
 )
 from intake.services.mail import send_mail
 from intake.services.onboarding import focal_point_recipient, same_address
+from intake.services.reference_years import previous_year_values
 from intake.wizard import bp, hints, rendering
 from intake.wizard import team_access as rendering_team
 from intake.wizard.helpers import format_number, render_message

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from intake.demo import load_demo
 from intake.extensions import db
 from intake.models import Recommendation
-from intake.services import gains
+from intake.services import gains, improvement
 from intake.services.links import workspace_token
 from tests.intake.test_accounts import make_staff, sign_in
 from tests.pdf_checks import assert_accessible_pdf
@@ -25,14 +25,14 @@ def demo(app, client):
 
 
 def test_factsheet_shows_results_units_sdgs_radar_and_initiatives(client, demo):
-    gains.save_initiative(demo.id, category_id="en-energy", title="Solar roofs on schools",
+    improvement.save_initiative(demo.id, category_id="en-energy", title="Solar roofs on schools",
                           description="Panels on 48 schools", status="ongoing",
                           link="https://example.org/solar")
     html = client.get("/w/factsheet").text
     assert "Factsheet" in html and "Demoville" in html
     # The radar: one spoke per category, a score polygon, translated labels.
     assert 'class="radar"' in html and 'class="radar-area"' in html
-    catalog = gains._catalog()
+    catalog = gains.catalog()
     assert html.count("<line x1=\"0\" y1=\"0\"") == len(catalog.categories)
     assert "Air quality" in html or catalog.categories[11].name.get("en") in html
     # KPI results with units, percent of target, band and the linked SDGs.
@@ -49,7 +49,7 @@ def test_factsheet_in_arabic_is_right_to_left(client, demo):
     html = client.get("/w/factsheet?lang=ar").text
     refresh()
     assert '<html lang="ar" dir="rtl">' in html and 'direction="rtl"' in html
-    arabic = gains._catalog().categories[0].name.get("ar")
+    arabic = gains.catalog().categories[0].name.get("ar")
     assert arabic in html
 
 
@@ -65,17 +65,17 @@ def test_factsheet_pdf_is_in_the_citys_language(client, demo, tmp_path):
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "Demoville" in text
-    assert gains._catalog().categories[0].name.get("fr") in " ".join(text.split())
+    assert gains.catalog().categories[0].name.get("fr") in " ".join(text.split())
 
 
 def test_generated_draft_points_at_lowest_bands_and_missing_kpis(app, demo):
     from intake.snapshot.data import build_snapshot
 
-    count = gains.generate_draft(demo.id, author="test")
+    count = improvement.generate_draft(demo.id, author="test")
     rows = list(db.session.execute(select(Recommendation)).scalars())
     assert count == len(rows) > 0 and all(r.generated for r in rows)
     snapshot = build_snapshot(demo, "en", False)
-    low, missing = gains.draft_targets(snapshot)
+    low, missing = improvement.draft_targets(snapshot)
     assert low and {c.band for c in low} <= {1, 2}
     assert {c.id for c in snapshot.categories if c.band in (1, 2)} == {c.id for c in low}
     drafted = {r.category_id for r in rows}
@@ -83,10 +83,10 @@ def test_generated_draft_points_at_lowest_bands_and_missing_kpis(app, demo):
     missing_code = next(iter(missing.values()))[0].kpi_code
     assert any(missing_code in r.text for r in rows)
     # Generating again replaces untouched drafts, but keeps what a person edited.
-    edited = gains.save_recommendation(demo.id, category_id=rows[0].category_id,
+    edited = improvement.save_recommendation(demo.id, category_id=rows[0].category_id,
                                        text="Edited by the secretariat", author="Sam",
                                        recommendation_id=rows[0].id)
-    assert gains.generate_draft(demo.id, author="test") == count
+    assert improvement.generate_draft(demo.id, author="test") == count
     texts = [r.text for r in db.session.execute(select(Recommendation)).scalars()]
     assert "Edited by the secretariat" in texts and len(texts) == count + 1
     assert not edited.generated

@@ -9,7 +9,7 @@ from intake.extensions import db
 from intake.models import City, ProgrammeStage
 from intake.models.pipeline import StageChange
 from intake.models.values import ValueAudit
-from intake.services import gains, reports, verification
+from intake.services import publication, reference_years, reports, verification
 from intake.services.api_tokens import create_token
 from intake.services.cities import create_city
 from intake.services.links import workspace_token
@@ -74,7 +74,7 @@ def test_a_verified_city_cannot_reopen_a_category_or_change_a_figure(app, city):
         set_city_values(city.id, {"dr_km": 1}, actor="test")
     db.session.rollback()
     with pytest.raises(CityFrozen):
-        gains.start_new_reference_year(city.id, 2026, actor="test")
+        reference_years.start_new_reference_year(city.id, 2026, actor="test")
     db.session.rollback()
     assert get_city_values(city.id)["dr_km"] == 200
 
@@ -113,10 +113,10 @@ def test_a_verifier_never_writes_figures_even_while_in_verification(app, client,
 
 
 def test_the_secretariat_reopens_verification_with_a_reason(app, city, staff, form_post):
-    gains.give_consent(city.id, actor="test", include_initiatives=False)
+    publication.give_consent(city.id, actor="test", include_initiatives=False)
     db.session.execute(update(City).where(City.id == city.id).values(stage=S.PUBLISHED))
     db.session.commit()
-    public_url = f"/cities/{gains.consent_of(city.id).public_id}"
+    public_url = f"/cities/{publication.consent_of(city.id).public_id}"
     visitor = app.test_client()
     assert visitor.get(public_url).status_code == 200
     page = f"/staff/cities/{city.id}"

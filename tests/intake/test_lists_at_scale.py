@@ -81,6 +81,58 @@ def test_list_pages_cost_the_same_queries_at_10_and_50_cities(app, client):
     assert max(small.values()) <= 20
 
 
+def test_factsheet_and_peers_cost_the_same_queries_at_10_and_50_cities(app, client):
+    """Peer figures are stored per group: the pages read them, never every peer's scores."""
+    from sqlalchemy import update
+
+    from intake.services.links import workspace_token
+    from intake.services.peers import compare_with_peers, rebuild_all
+
+    make_staff()
+    load_bulk_cities(10)
+    city = db.session.execute(select(City).where(
+        City.stage == ProgrammeStage.VERIFIED).order_by(City.id)).scalars().first()
+    staff = app.test_client()
+    sign_in(staff)
+    assert client.get(f"/w/{workspace_token(city)}").status_code == 302
+
+    def costs() -> dict:
+        found = {url: queries(client, url) for url in ("/w/peers", "/w/factsheet")}
+        found["staff factsheet"] = queries(staff, f"/staff/gains/{city.id}/factsheet")
+        return found
+
+    small = costs()
+    peers_before = compare_with_peers(city).cities
+    known = set(db.session.execute(select(City.id)).scalars())
+    load_bulk_cities(40)
+    # The forty newcomers all join the city's peer group (as if they were its neighbours),
+    # so the group the pages compare with grows fivefold or more.
+    db.session.execute(update(City).where(City.id.not_in(known)).values(
+        stage=ProgrammeStage.VERIFIED, population=city.population, economy=city.economy))
+    db.session.commit()
+    rebuild_all()
+    assert compare_with_peers(city).cities >= peers_before + 40
+    assert compare_with_peers(city).any
+    assert costs() == small
+    # Nor do they read the peers' scores: only the city's own, whatever the group's size.
+    from intake.models.score import CategoryScore
+
+    read = set()
+
+    def on_load(target, _context) -> None:
+        read.add(target.city_id)
+
+    event.listen(CategoryScore, "load", on_load)
+    try:
+        db.session.expire_all()
+        for url in ("/w/peers", "/w/factsheet"):
+            assert client.get(url).status_code == 200
+        assert staff.get(f"/staff/gains/{city.id}/factsheet").status_code == 200
+    finally:
+        event.remove(CategoryScore, "load", on_load)
+    assert read <= {city.id}
+
+
 def test_the_cities_api_is_paged_with_a_total_and_links(app, client):
     token = create_token(make_staff(), "tests")[1]
     load_bulk_cities(23)

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from intake.models import ProgrammeStage
-from intake.services import gains, pipeline
+from intake.services import improvement, pipeline
 from intake.services import programme as service
 from intake.services.cities import create_city
 from tests.intake.test_accounts import make_staff, sign_in
@@ -161,8 +161,9 @@ def test_only_the_secretariat_reaches_the_programme_pages(app, city):
 
 def test_case_study_tracked_with_an_outline_from_the_results(app, city, signed_in,
                                                              form_post):
-    gains.save_initiative(city.id, category_id="ec-ict-infrastructure", title="Open data portal",
-                          description="", status="planned", link=None)
+    improvement.save_initiative(city.id, category_id="ec-ict-infrastructure",
+                                title="Open data portal", description="", status="planned",
+                                link=None)
     url = page_of(city)
     unpublished = form_post(signed_in, f"{url}/case-study",
                             {"writer_name": "Ana Writer", "status": "published"},

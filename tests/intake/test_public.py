@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from intake.extensions import db
 from intake.models import City, ProgrammeStage
-from intake.services import gains, pipeline
+from intake.services import improvement, pipeline, publication
 from intake.services.cities import create_city
 from intake.services.links import workspace_token
 from tests.intake.test_accounts import make_staff, sign_in
@@ -62,7 +62,7 @@ def test_consent_is_given_in_the_workspace_and_publishing_needs_it(
     assert unticked.status_code == 422 and "Tick the box to agree." in unticked.text
     given = form_post(city_client, "/w/consent", {"agree": "y"})
     assert given.status_code == 302
-    consent = gains.consent_of(city.id)
+    consent = publication.consent_of(city.id)
     assert consent.active and consent.given_at is not None and not consent.include_initiatives
     public_url = f"/cities/{consent.public_id}"
     assert client.get(public_url).status_code == 404  # consent alone does not publish
@@ -83,18 +83,19 @@ def test_consent_only_once_verified(app, city, city_client, form_post):
     page = city_client.get("/w/consent").text
     assert "once its data is verified" in page
     form_post(city_client, "/w/consent", {"agree": "y"})
-    assert gains.consent_of(city.id) is None
+    assert publication.consent_of(city.id) is None
 
 
 def published(city, staff_client=None, include_initiatives=False):
-    consent = gains.give_consent(city.id, actor="test", include_initiatives=include_initiatives)
+    consent = publication.give_consent(city.id, actor="test",
+                                       include_initiatives=include_initiatives)
     pipeline.move_city(city.id, S.PUBLISHED, actor=None)
     return f"/cities/{consent.public_id}"
 
 
 def test_unpublished_cities_answer_404_everywhere(app, city, client):
     assert client.get(f"/cities/{city.id}").status_code == 404  # never the database id
-    consent = gains.give_consent(city.id, actor="test")
+    consent = publication.give_consent(city.id, actor="test")
     for suffix in ("", "/snapshot.svg", "/certificate.pdf"):
         assert client.get(f"/cities/{consent.public_id}{suffix}").status_code == 404
     assert "Lumenbourg" not in client.get("/cities/").text
@@ -126,7 +127,7 @@ def test_revoking_consent_removes_the_pages_at_once(app, city, city_client, clie
     assert city.stage == S.VERIFIED  # back one step, with the reason on record
     assert "revoked its consent" in pipeline.history(city.id)[0].note
     # Consenting again keeps the same stable address.
-    again = gains.give_consent(city.id, actor="test")
+    again = publication.give_consent(city.id, actor="test")
     assert f"/cities/{again.public_id}" == url
 
 
@@ -143,13 +144,13 @@ def test_public_pages_are_cacheable_with_etags(app, city, client):
 
 
 def test_public_pages_show_only_what_was_consented_to(app, city, client):
-    gains.save_initiative(city.id, category_id="en-energy", title="District heating",
+    improvement.save_initiative(city.id, category_id="en-energy", title="District heating",
                           status="ongoing")
     url = published(city)
     html = client.get(url).text
     assert "District heating" not in html
     assert city.focal_point_email not in html
-    consent = gains.give_consent(city.id, actor="test", include_initiatives=True)
+    consent = publication.give_consent(city.id, actor="test", include_initiatives=True)
     assert consent.include_initiatives
     assert "District heating" in client.get(url).text
 

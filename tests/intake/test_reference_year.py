@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import DataValue, EvidenceFile, ValueAudit, ValueHistory
-from intake.services import gains
+from intake.services import gains, reference_years
 from intake.services.cities import create_city
 from intake.services.values import (
     category_status,
@@ -35,7 +35,7 @@ def city(app):
 
 
 def test_values_go_to_history_and_the_new_year_starts_empty(app, city):
-    closed = gains.start_new_reference_year(city.id, 2025, actor="test")
+    closed = reference_years.start_new_reference_year(city.id, 2025, actor="test")
     assert closed == 2024
     history = {row.data_point_id: row for row in db.session.execute(
         select(ValueHistory).where(ValueHistory.city_id == city.id)).scalars()}
@@ -50,25 +50,25 @@ def test_values_go_to_history_and_the_new_year_starts_empty(app, city):
     assert category_status(city.id, ICT) == "in_progress"
     assert db.session.execute(select(ValueAudit).where(
         ValueAudit.reason == "new reference year 2025")).first() is not None
-    assert gains.previous_year_values(city.id)["hh_total"] == 20_000
+    assert reference_years.previous_year_values(city.id)["hh_total"] == 20_000
     # Evidence stays on record but out of the new year (it was not asked for).
     evidence = db.session.execute(select(EvidenceFile)).scalar_one()
     assert evidence.kpi_code == f"2024|{ICT_KPI}"
 
 
 def test_evidence_is_carried_forward_on_request(app, city):
-    gains.start_new_reference_year(city.id, 2025, actor="test", carry_evidence=True)
+    reference_years.start_new_reference_year(city.id, 2025, actor="test", carry_evidence=True)
     assert db.session.execute(select(EvidenceFile)).scalar_one().kpi_code == ICT_KPI
 
 
 def test_bad_or_repeated_years_are_refused(app, city):
     with pytest.raises(gains.GainsError, match="between 2000"):
-        gains.start_new_reference_year(city.id, 1999, actor="test")
-    gains.start_new_reference_year(city.id, 2025, actor="test")
+        reference_years.start_new_reference_year(city.id, 1999, actor="test")
+    reference_years.start_new_reference_year(city.id, 2025, actor="test")
     with pytest.raises(gains.GainsError, match="already been started"):
-        gains.start_new_reference_year(city.id, 2025, actor="test")
+        reference_years.start_new_reference_year(city.id, 2025, actor="test")
     with pytest.raises(gains.GainsError, match="already been started"):
-        gains.start_new_reference_year(city.id, 2024, actor="test")
+        reference_years.start_new_reference_year(city.id, 2024, actor="test")
 
 
 def test_the_wizard_shows_last_year_and_warns_on_a_large_change(client, city, form_post):

@@ -181,9 +181,10 @@ def audit_world(app):
     from intake.services.api_tokens import create_token
     from intake.services.conversations import start_conversation
     from intake.services.evidence import save_evidence
-    from intake.services.gains import consent_of, initiatives_of
+    from intake.services.improvement import initiatives_of
     from intake.services.letters import create_letter, letter_token
     from intake.services.links import snapshot_token, workspace_token
+    from intake.services.publication import consent_of
     from intake.services.verification import open_question
     from tests.intake.test_accounts import make_staff
     from tests.reliability.test_hostile_uploads import PDF
