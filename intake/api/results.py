@@ -22,8 +22,8 @@ from intake.api.values import MAX_REASON, VALUE_METADATA, DataValueField
 from intake.extensions import db
 from intake.models.values import DataValue
 from intake.services import results as result_service
-from intake.services import wizard as wizard_service
 from intake.services.values import catalog
+from intake.services.wizard import review as wizard_review
 from intake.wizard.helpers import render_message
 
 TAGS = ["results"]
@@ -149,7 +149,7 @@ def complete_category(_payload: dict, city_id: int, category_id: str):
         catalog().category(category_id)
     except KeyError:
         abort(404, message=str(_l("There is no category with this id.")))
-    open_kpis = wizard_service.complete_category(city.id, category_id,
+    open_kpis = wizard_review.complete_category(city.id, category_id,
                                                  actor=f"api:{api_user().email}")
     if open_kpis:
         abort(422, errors={kpi_review.kpi.code: _open_reasons(kpi_review)

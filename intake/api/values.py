@@ -152,13 +152,13 @@ def value_findings(city_id: int, dp, value) -> tuple[list[str], list]:
         return [], []
     if isinstance(value, bool):
         return [str(_l("This data point is a number: send a number, not true or false."))], []
-    from intake.services.wizard import rule_context
+    from intake.services.wizard.checks import rule_context
     from intake.wizard.helpers import render_message
 
     context = rule_context(city_id, "en")
     found = check_value(dp, value, context)
     if not any(item.tier == ERROR for item in found):
-        from intake.services.wizard import across_findings
+        from intake.services.wizard.checks import across_findings
 
         found += across_findings([dp.id], {**context.values, dp.id: value},
                                  context.labels).get(dp.id, [])

@@ -25,7 +25,7 @@ from intake.permissions import staff_city_or_abort, staff_required
 from intake.services import factsheet as factsheet_service
 from intake.services import gains as gains_service
 from intake.services.pipeline import TransitionError
-from intake.wizard.views import city_required
+from intake.wizard.access import city_required
 
 
 def _actor() -> str:

@@ -52,7 +52,7 @@ def result_data(city_id: int, item_id: str, *, values: dict | None = None,
 def check_result(city_id: int, item_id: str, value: Any, *, locale: str = "en"
                  ) -> list[Message]:
     """Errors and warnings for a directly reported result, as for any figure."""
-    from intake.services.wizard import rule_context
+    from intake.services.wizard.checks import rule_context
 
     point = catalog().result_point(item_id)
     if value is None:

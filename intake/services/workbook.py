@@ -402,7 +402,7 @@ def plan_import(city_id: int, data: bytes, *, locale: str = "en") -> ImportPlan:
 
 def _check_across(plan: ImportPlan, context) -> None:
     """The checks across values, on the figures as they would be after the import."""
-    from intake.services.wizard import across_findings
+    from intake.services.wizard.checks import across_findings
 
     planned = {c.data_point.id: c.entry.value for c in plan.changes
                if c.entry is not None and not c.entry.not_available}
@@ -422,7 +422,7 @@ def _check_across(plan: ImportPlan, context) -> None:
 
 
 def _context_for(city_id: int):
-    from intake.services.wizard import rule_context
+    from intake.services.wizard.checks import rule_context
 
     return rule_context(city_id, "en")
 
