@@ -20,6 +20,7 @@ from intake.services import datapoint_checks, reports
 from intake.services import evidence as evidence_service
 from intake.services import values as value_service
 from intake.services import verification as service
+from intake.services.origins import label as origin_label
 from intake.services.wizard import review as wizard_review
 from intake.services.wizard.steps import data_point_labels
 from intake.verification import bp
@@ -46,6 +47,7 @@ def anchor(code: str) -> str:
 def _helpers() -> dict:
     return {"quality_labels": {tier: _(label) for tier, label in QUALITY_TIERS},
             "render_message": render_message, "anchor": anchor,
+            "origin_label": origin_label,
             "target_label": lambda q: service.target_label(q, _lang())}
 
 

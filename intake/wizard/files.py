@@ -87,7 +87,8 @@ def import_workbook():
     except workbook_service.WorkbookError as error:
         return render_template("wizard/import.html", city=g.city, form=form, plan=None,
                                error=str(error.text)), 400
-    ticket = workbook_service.keep_pending(g.city.id, data) if plan.changes else None
+    ticket = workbook_service.keep_pending(g.city.id, data) if (
+        plan.changes or plan.origins) else None
     return render_template("wizard/import.html", city=g.city, form=form, plan=plan,
                            ticket=ticket, lang=current_language())
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from forms.builder import QUALITY_TIER_IDS, Step
 from forms.fields import parse_value, parse_year, read_count
+from forms.origins import read_origin
 from forms.rules import (
     ERROR,
     MAX_NUMBER_LENGTH,
@@ -126,12 +127,14 @@ def check_step(city_id: int, step: Step, submitted: StepInput, locale: str) -> C
         value = None if na else parsed_values.get(dp.id)
         if not na and not text.strip():
             # An emptied field is an unanswered one: store it so the draft stays exact.
-            entries.append(Entry(dp.id, text, None, valid=False, justification=why or None))
+            entries.append(Entry(dp.id, text, None, valid=False, justification=why or None,
+                                 origin=_origin(posted)))
             continue
         entries.append(Entry(dp.id, text, value, not_available=na,
                              valid=na or (value is not None and not has_error),
                              meant=posted.get("meant"), justification=why or None,
-                             findings=[m.as_dict() for m in found] or None))
+                             findings=[m.as_dict() for m in found] or None,
+                             origin=_origin(posted)))
     _check_direct(city_id, step, submitted, context, locale, findings, entries, unjustified)
     provenance: dict[str, dict] = {}
     provenance_findings: dict[str, list[Message]] = {}
@@ -189,7 +192,14 @@ def _check_direct(city_id: int, step: Step, submitted: StepInput, context: RuleC
             entries.append(Entry(point.id, text, None if has_error else parsed.value,
                                  valid=not has_error and parsed.value is not None,
                                  justification=why or None,
-                                 findings=[m.as_dict() for m in found] or None))
+                                 findings=[m.as_dict() for m in found] or None,
+                                 origin=_origin(posted)))
+
+
+def _origin(posted: Mapping) -> str | None:
+    """The chosen data origin; none for a blank choice or a code not in the list (a select
+    offers only listed codes, so anything else was not chosen in the page)."""
+    return read_origin(posted.get("origin"))[0]
 
 
 def overlong_values(step: Step, submitted: StepInput) -> dict[str, list[Message]]:

@@ -14,7 +14,8 @@ from intake.services import values as value_service
 class StepInput:
     """What a step's form posted, as plain text (never lost, even when invalid)."""
 
-    values: dict[str, dict] = field(default_factory=dict)  # dp id → text, na, why, meant
+    # dp id → text, na, why, meant, origin
+    values: dict[str, dict] = field(default_factory=dict)
     provenance: dict[str, dict] = field(default_factory=dict)  # kpi code → tier, source, year
     # "I have the figure already": kpi code → ticked, and item id → text, why.
     direct: dict[str, bool] = field(default_factory=dict)
@@ -31,6 +32,7 @@ def input_from_form(step: Step, data: Any) -> StepInput:
             "na": _checked(data.get(name + "__na")),
             "why": _text(data.get(name + "__why")),
             "meant": _text(data.get(name + "__meant")) or None,
+            "origin": _text(data.get(name + "__origin")).strip(),
         }
     for kpi in step.kpis:
         prefix = kpi_field_prefix(kpi.code)
@@ -43,7 +45,8 @@ def input_from_form(step: Step, data: Any) -> StepInput:
         for item in kpi.items:
             name = result_field_name(item.id)
             submitted.results[item.id] = {"text": _text(data.get(name)),
-                                          "why": _text(data.get(name + "__why"))}
+                                          "why": _text(data.get(name + "__why")),
+                                          "origin": _text(data.get(name + "__origin")).strip()}
     return submitted
 
 
@@ -74,6 +77,8 @@ def step_formdata(city_id: int, step: Step) -> dict[str, str]:
             data[name + "__why"] = row.justification
         if row.meant:
             data[name + "__meant"] = row.meant
+        if row.origin:
+            data[name + "__origin"] = row.origin
     prov = value_service.provenance_rows(city_id, [k.code for k in step.kpis])
     for kpi in step.kpis:
         row = prov.get(kpi.code)
@@ -96,6 +101,8 @@ def step_formdata(city_id: int, step: Step) -> dict[str, str]:
             data[name] = row.raw_text or ""
             if row.justification:
                 data[name + "__why"] = row.justification
+            if row.origin:
+                data[name + "__origin"] = row.origin
         if direct:
             data[kpi_field_prefix(kpi.code) + "__direct"] = "y"
     return data
