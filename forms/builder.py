@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from forms.fields import field_for
+from forms.origins import load_origins
 from forms.rules import N_
 
 # The data-quality tiers of the U4SSC template, best first.
@@ -29,6 +30,15 @@ QUALITY_TIERS: tuple[tuple[str, str], ...] = (
 QUALITY_TIER_IDS = tuple(tier for tier, _label in QUALITY_TIERS)
 MAX_SOURCE_LENGTH = 500
 MAX_JUSTIFICATION_LENGTH = 1000
+
+
+def origin_field(translate: Callable[[str], str]) -> wt.SelectField:
+    """Who produced a figure (forms/data/data_origins.json), chosen beside each value."""
+    return wt.SelectField(
+        translate(N_("Data origin")),
+        choices=[SelectChoice("", translate(N_("Choose…")))]
+        + [SelectChoice(origin.code, translate(origin.label)) for origin in load_origins()],
+        validate_choice=False)
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,7 @@ def build_step_form(step: Step, *, base: type = wtforms.Form,
         name = field_name(dp.id)
         attrs[name] = field_for(dp, translate=translate, locale=locale)
         attrs[name + "__na"] = wt.BooleanField(translate(N_("Not available")))
+        attrs[name + "__origin"] = origin_field(translate)
         attrs[name + "__why"] = wt.TextAreaField(
             translate(N_("Why is this figure right?")),
             validators=[Optional(), Length(max=MAX_JUSTIFICATION_LENGTH)],

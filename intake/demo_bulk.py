@@ -234,7 +234,7 @@ def load_bulk_cities(count: int, *, echo=None) -> dict:
                             (VerifierAssignment, assigned)):
             if rows:
                 bulk_insert(model, rows)
-        refresh(db.session.connection(), ids)
+        refresh(db.session.connection(), ids, with_milestones=True)
         db.session.commit()
         made += len(ids)
         if echo is not None:

@@ -23,6 +23,10 @@ class CityQuerySchema(PageQuerySchema):
     verifier = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
                               metadata={"description": "Only cities assigned to this verifier."})
     overdue = fields.Boolean(load_default=False)
+    milestone = fields.String(validate=validate.OneOf(sorted(overview.MILESTONE_FILTERS)),
+                              metadata={"description": "Only cities with this programme "
+                                        "milestone done (`fee_paid`), or without it "
+                                        "(`no_fee_paid`)."})
     sort = sort_field(overview.CITY_SORTS, overview.DEFAULT_CITY_SORT)
 
 
@@ -59,6 +63,11 @@ class CitySchema(Schema):
     score_band = fields.Integer(dump_only=True, allow_none=True)
     created_at = UtcDateTime(dump_only=True)
     updated_at = UtcDateTime(dump_only=True)
+    milestones = fields.Dict(keys=fields.String(), values=fields.Dict(), dump_only=True,
+                             metadata={"description": "Programme milestones recorded, by "
+                                       "kind: `{\"status\": \"done\" | \"skipped\", "
+                                       "\"date\": \"YYYY-MM-DD\"}`."})
+    signed_letter_at = UtcDateTime(dump_only=True, allow_none=True)
 
 
 class CityDetailSchema(CitySchema):
@@ -88,6 +97,9 @@ def city_data(row: overview.CityRow, *, detail: bool = False) -> dict:
         "complete_categories": row.complete_count, "total_categories": len(row.categories),
         "score_percent": row.score_percent, "score_band": row.score_band,
         "created_at": city.created_at, "updated_at": city.updated_at,
+        "milestones": {kind: {"status": status, "date": on.isoformat()}
+                       for kind, (status, on) in sorted(row.milestones.items())},
+        "signed_letter_at": row.signed_at,
     }
     if detail:
         data.update({
@@ -111,14 +123,15 @@ def list_cities(**filters):
     """The cities this account may see (secretariat: all; verifier: assigned ones), by pages
 
     Filters: `stage` (a programme step), `q` (part of the name), `country`, `verifier`,
-    `overdue`. Sorted by `sort` (`dir` asc or desc); `page` and `per_page` choose the page,
-    `total` and `links` describe the whole list.
+    `overdue`, `milestone`. Sorted by `sort` (`dir` asc or desc); `page` and `per_page`
+    choose the page, `total` and `links` describe the whole list.
     """
     stage = ProgrammeStage(filters["stage"]) if filters.get("stage") else None
     chosen = overview.CityFilters(
         stage=stage, search=(filters.get("q") or "").strip(),
         country=(filters.get("country") or "").upper() or None,
-        verifier_id=filters.get("verifier"), overdue_only=filters["overdue"])
+        verifier_id=filters.get("verifier"), overdue_only=filters["overdue"],
+        milestone=filters.get("milestone"))
     found = overview.city_page(api_user(), filters=chosen, sort=filters["sort"],
                                descending=filters["dir"] == "desc", page=filters["page"],
                                per_page=filters["per_page"])

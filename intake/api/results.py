@@ -18,12 +18,18 @@ from sqlalchemy.exc import IntegrityError
 from forms.rules import ERROR, WARNING, message
 from intake.api import bp
 from intake.api.auth import CITY_ID, api_user, city_or_abort, token_required
-from intake.api.values import MAX_REASON, VALUE_METADATA, DataValueField
+from intake.api.values import (
+    MAX_REASON,
+    ORIGIN_METADATA,
+    VALUE_METADATA,
+    DataValueField,
+    origin_or_422,
+)
 from intake.extensions import db
 from intake.models.values import DataValue
 from intake.services import results as result_service
-from intake.services import wizard as wizard_service
 from intake.services.values import catalog
+from intake.services.wizard import review as wizard_review
 from intake.wizard.helpers import render_message
 
 TAGS = ["results"]
@@ -46,6 +52,7 @@ class ResultSchema(Schema):
                            validate=validate.Length(max=MAX_REASON),
                            metadata={"description": "Why it changed (kept in the audit); "
                                                     "also the justification a warning needs."})
+    origin = fields.String(allow_none=True, metadata=ORIGIN_METADATA)
     reported_directly = fields.Boolean(dump_only=True)
     computed_value = fields.Raw(dump_only=True, allow_none=True, metadata={
         "description": "What the raw inputs give (null when some are missing)."})
@@ -100,9 +107,9 @@ def show_result(city_id: int, item_id: str):
 def write_result(payload: dict, city_id: int, item_id: str):
     """Report a result directly (If-Match: the ETag read last)
 
-    Send `{"value": 87.5, "reason": "…"}`; `null` marks the result not available. It counts
-    over what the raw inputs give. A value with a warning (outside the usual range …) needs
-    a `reason`, which is kept as its justification.
+    Send `{"value": 87.5, "reason": "…", "origin": "statistics_office"}`; `null` marks the
+    result not available. It counts over what the raw inputs give. A value with a warning
+    (outside the usual range …) needs a `reason`, which is kept as its justification.
     """
     city = city_or_abort(city_id)
     item = _item_or_404(item_id)
@@ -113,6 +120,7 @@ def write_result(payload: dict, city_id: int, item_id: str):
     bp.check_etag(result_service.result_data(city.id, item.id), ResultSchema)
     value = payload["value"]
     reason = (payload.get("reason") or "").strip() or None
+    origin = origin_or_422(payload)
     findings = result_service.check_result(city.id, item.id, value)
     refused = [m for m in findings if m.tier == ERROR]
     warned = [m for m in findings if m.tier == WARNING]
@@ -123,7 +131,8 @@ def write_result(payload: dict, city_id: int, item_id: str):
         abort(422, errors={"value": [render_message(m) for m in refused]})
     try:
         result_service.set_result(city.id, item.id, value, actor=f"api:{api_user().email}",
-                                  reason=reason, justification=reason if warned else None)
+                                  reason=reason, justification=reason if warned else None,
+                                  **origin)
     except IntegrityError:
         db.session.rollback()
         abort(412)
@@ -149,7 +158,7 @@ def complete_category(_payload: dict, city_id: int, category_id: str):
         catalog().category(category_id)
     except KeyError:
         abort(404, message=str(_l("There is no category with this id.")))
-    open_kpis = wizard_service.complete_category(city.id, category_id,
+    open_kpis = wizard_review.complete_category(city.id, category_id,
                                                  actor=f"api:{api_user().email}")
     if open_kpis:
         abort(422, errors={kpi_review.kpi.code: _open_reasons(kpi_review)

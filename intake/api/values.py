@@ -15,6 +15,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from forms.origins import read_origin
 from forms.rules import ERROR, WARNING, check_value, message
 from intake.api import bp
 from intake.api.auth import CITY_ID, api_user, city_or_abort, token_required
@@ -23,6 +24,7 @@ from intake.extensions import db
 from intake.models.user import UserRole
 from intake.models.values import DataValue
 from intake.services import values as value_service
+from intake.services.origins import unknown_message as unknown_origin_message
 from intake.services.values import catalog, set_city_values
 from intake.wizard.helpers import render_message
 
@@ -61,6 +63,25 @@ VALUE_METADATA = {
 }
 
 
+ORIGIN_METADATA = {
+    "description": "Who produced the figure: a code of the configured data origins "
+                   "(`city`, `statistics_office`, `other_organisation` by default), or null "
+                   "when not said. Left out of a write, the stored origin is kept; an "
+                   "unknown code is refused (422).",
+}
+
+
+def origin_or_422(payload: dict) -> dict:
+    """{data origin} to store from a write: empty when the write does not name one."""
+    if "origin" not in payload:
+        return {}
+    code, known = read_origin(payload["origin"])
+    if not known:
+        db.session.rollback()
+        abort(422, errors={"origin": [unknown_origin_message(payload["origin"])]})
+    return {"origin": code}
+
+
 class ValueSchema(Schema):
     """One data point of one city; only `value` (and a `reason`) can be written."""
 
@@ -75,6 +96,7 @@ class ValueSchema(Schema):
     reason = fields.String(load_only=True, allow_none=True,
                            validate=validate.Length(max=MAX_REASON),
                            metadata={"description": "Why it changed (kept in the audit)."})
+    origin = fields.String(allow_none=True, metadata=ORIGIN_METADATA)
     raw_text = fields.String(dump_only=True, metadata={"description": "As typed."})
     not_available = fields.Boolean(dump_only=True)
     valid = fields.Boolean(dump_only=True)
@@ -131,6 +153,7 @@ def value_data(city_id: int, dp, row=None, kpi_codes: list[str] | None = None) -
     return {
         "city_id": city_id, "data_point_id": dp.id, "kpi_codes": kpi_codes, "type": dp.type,
         "value": row.value if row is not None else None,
+        "origin": row.origin if row is not None else None,
         "raw_text": row.raw_text if row is not None else "",
         "not_available": bool(row.not_available) if row is not None else False,
         "valid": bool(row.valid) if row is not None else False,
@@ -152,13 +175,13 @@ def value_findings(city_id: int, dp, value) -> tuple[list[str], list]:
         return [], []
     if isinstance(value, bool):
         return [str(_l("This data point is a number: send a number, not true or false."))], []
-    from intake.services.wizard import rule_context
+    from intake.services.wizard.checks import rule_context
     from intake.wizard.helpers import render_message
 
     context = rule_context(city_id, "en")
     found = check_value(dp, value, context)
     if not any(item.tier == ERROR for item in found):
-        from intake.services.wizard import across_findings
+        from intake.services.wizard.checks import across_findings
 
         found += across_findings([dp.id], {**context.values, dp.id: value},
                                  context.labels).get(dp.id, [])
@@ -220,11 +243,11 @@ def show_value(city_id: int, data_point_id: str):
 def write_value(payload: dict, city_id: int, data_point_id: str):
     """Set one data point's value (If-Match: the ETag read last)
 
-    Send `{"value": 12.5, "reason": "…"}`; `null` marks it not available. PUT and PATCH do
-    the same: `value` is the only field that can be written. The change is audited and the
-    categories using the value are scored again. Secretariat tokens only: verifiers check
-    figures and never write them. A verified (or published) city's figures are frozen:
-    409 until the secretariat reopens verification.
+    Send `{"value": 12.5, "reason": "…", "origin": "city"}`; `null` marks it not
+    available. PUT and PATCH do the same: `value` and its `origin` are what can be written.
+    The change is audited and the categories using the value are scored again. Secretariat
+    tokens only: verifiers check figures and never write them. A verified (or published)
+    city's figures are frozen: 409 until the secretariat reopens verification.
     """
     city = city_or_abort(city_id)
     value_service.ensure_editable(city.id)
@@ -237,6 +260,7 @@ def write_value(payload: dict, city_id: int, data_point_id: str):
     bp.check_etag(value_data(city.id, dp), ValueSchema)
     value = payload["value"]
     reason = (payload.get("reason") or "").strip() or None
+    origin = origin_or_422(payload)
     problems, warned = value_findings(city.id, dp, value)
     if warned and not problems and reason is None:
         # As in the wizard: a warning is passed only with a word of explanation.
@@ -248,7 +272,8 @@ def write_value(payload: dict, city_id: int, data_point_id: str):
     try:
         set_city_values(city.id, {dp.id: value}, actor=f"api:{api_user().email}",
                         reason=reason, warnings={
-                            dp.id: ([m.as_dict() for m in warned], reason if warned else None)})
+                            dp.id: ([m.as_dict() for m in warned], reason if warned else None)},
+                        origins={dp.id: origin["origin"]} if origin else None)
     except IntegrityError:
         db.session.rollback()
         abort(412)

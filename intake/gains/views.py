@@ -28,7 +28,7 @@ from intake.services import improvement as improvement_service
 from intake.services import publication as publication_service
 from intake.services import reference_years as reference_years_service
 from intake.services.pipeline import TransitionError
-from intake.wizard.views import city_required
+from intake.wizard.access import city_required
 
 
 def _actor() -> str:

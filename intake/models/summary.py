@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.extensions import db
@@ -26,6 +26,11 @@ class CitySummary(db.Model):
         Index("ix_city_summary_verifier_key", "verifier_key"),
         Index("ix_city_summary_name_key", "name_key"),
         Index("ix_city_summary_email_key", "email_key"),
+        Index("ix_city_summary_fee_invoiced_on", "fee_invoiced_on"),
+        Index("ix_city_summary_fee_paid_on", "fee_paid_on"),
+        Index("ix_city_summary_signed_letter_at", "signed_letter_at"),
+        Index("ix_city_summary_certificate_issued_on", "certificate_issued_on"),
+        Index("ix_city_summary_award_nominated_on", "award_nominated_on"),
     )
 
     city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"),
@@ -42,6 +47,13 @@ class CitySummary(db.Model):
     # Duplicate detection: same normalized name and country, or same focal-point e-mail.
     name_key: Mapped[str] = mapped_column(String(210), default="")
     email_key: Mapped[str | None] = mapped_column(String(320))
+    # Programme milestones done (their dates; None while not done, or skipped) and the
+    # latest letter's signed scan received, for the pipeline's sortable columns.
+    fee_invoiced_on: Mapped[date | None] = mapped_column(Date)
+    fee_paid_on: Mapped[date | None] = mapped_column(Date)
+    signed_letter_at: Mapped[datetime | None] = mapped_column(DateTime)
+    certificate_issued_on: Mapped[date | None] = mapped_column(Date)
+    award_nominated_on: Mapped[date | None] = mapped_column(Date)
 
 
 # Indexes on the source tables that the paged lists and the kept snapshot's fingerprint

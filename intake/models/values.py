@@ -34,6 +34,9 @@ class DataValue(db.Model):
     findings: Mapped[list | None] = mapped_column(JSON)
     # Last reporting year's value, for the large-change warning (from an import).
     previous_value: Mapped[float | None] = mapped_column(Float)
+    # Who produced the figure: a code of forms/data/data_origins.json (None: not said;
+    # values saved before origins were asked have none).
+    origin: Mapped[str | None] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_by: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
@@ -53,6 +53,9 @@ class CityRow:
     last_activity_at: datetime | None = None
     # Ids of other cities that look like the same one (name and country, or focal point).
     duplicate_of: list[int] = field(default_factory=list)
+    # Programme milestones recorded: kind → (done | skipped, date).
+    milestones: dict[str, tuple[str, date]] = field(default_factory=dict)
+    signed_at: datetime | None = None  # the latest letter's signed scan, when received
 
     @property
     def complete_count(self) -> int:
@@ -89,16 +92,16 @@ class CityFilters:
     country: str | None = None
     verifier_id: int | None = None
     overdue_only: bool = False
+    milestone: str | None = None  # a key of MILESTONE_FILTERS
 
     @property
     def active(self) -> bool:
         return bool(self.stage or self.search or self.country or self.verifier_id
-                    or self.overdue_only)
+                    or self.overdue_only or self.milestone)
 
 
 # Sort keys a list accepts, each an ordered list of columns (the city id breaks ties so
-# pages never overlap). A new sortable column (fee paid, signed letter received) is one
-# entry here once it exists in the schema.
+# pages never overlap).
 CITY_SORTS = {
     "name": (City.name,),
     "country": (City.country, City.name),
@@ -110,7 +113,24 @@ CITY_SORTS = {
     "verifier": (CitySummary.verifier_key, City.name),
     "population": (City.population, City.name),
     "created": (City.created_at,),
+    # Programme milestones (by date; cities without one last, whichever the direction).
+    "fee_invoiced": (CitySummary.fee_invoiced_on, City.name),
+    "fee_paid": (CitySummary.fee_paid_on, City.name),
+    "signed_letter": (CitySummary.signed_letter_at, City.name),
+    "certificate": (CitySummary.certificate_issued_on, City.name),
+    "award": (CitySummary.award_nominated_on, City.name),
 }
+# The milestone columns, by the key a list's filter uses: ?milestone=fee_paid lists the
+# cities that have it, ?milestone=no_fee_paid those still without it (skipped counts as
+# without: no fee was paid).
+MILESTONE_COLUMNS = {
+    "fee_invoiced": CitySummary.fee_invoiced_on,
+    "fee_paid": CitySummary.fee_paid_on,
+    "signed_letter": CitySummary.signed_letter_at,
+    "certificate": CitySummary.certificate_issued_on,
+    "award": CitySummary.award_nominated_on,
+}
+MILESTONE_FILTERS = frozenset({*MILESTONE_COLUMNS, *(f"no_{k}" for k in MILESTONE_COLUMNS)})
 # "days in stage" reads naturally largest first, which is the earliest entry date.
 _REVERSED_SORTS = frozenset({"days_in_stage"})
 DEFAULT_CITY_SORT = "name"
@@ -131,6 +151,10 @@ def city_query(user: User, filters: CityFilters):
     if filters.search:
         query = query.where(CitySummary.search_key.contains(fold(filters.search),
                                                             autoescape=True))
+    if filters.milestone in MILESTONE_FILTERS:
+        column = MILESTONE_COLUMNS[filters.milestone.removeprefix("no_")]
+        query = query.where(column.is_(None) if filters.milestone.startswith("no_")
+                            else column.is_not(None))
     if filters.overdue_only:
         limit = utcnow() - timedelta(days=pipeline.OVERDUE_AFTER_DAYS + 1)
         query = query.where(City.stage != ProgrammeStage.PUBLISHED,
@@ -181,20 +205,24 @@ def build_rows(cities: list[City], language: str,
     entered = pipeline.stage_entered_at(ids)
     scores = latest_scores(ids)
     verifiers = verifiers_by_city(ids)
-    signed = signed_by_city(ids)
+    signed = signed_letters(ids)
     flags = open_duplicates(ids)
     states = states_by_city(ids)
     duplicates = duplicate_flags(ids)
+    milestones = milestones_by_city(ids)
     rows = []
     for city in cities:
         age = pipeline.stage_age(ProgrammeStage(city.stage), entered[city.id])
         summary = (summaries or {}).get(city.id)
         row = CityRow(city=city, days_in_stage=age.days, overdue=age.overdue,
                       entered_stage_at=entered[city.id],
-                      verifiers=verifiers.get(city.id, []), signed=signed.get(city.id),
+                      verifiers=verifiers.get(city.id, []),
+                      signed=signed[city.id][0] if city.id in signed else None,
                       duplicates=flags.get(city.id, []),
                       last_activity_at=summary.last_activity_at if summary else None,
-                      duplicate_of=duplicates.get(city.id, []))
+                      duplicate_of=duplicates.get(city.id, []),
+                      milestones=milestones.get(city.id, {}),
+                      signed_at=signed[city.id][1] if city.id in signed else None)
         row.categories = category_cells(states.get(city.id, {}), scores.get(city.id, {}),
                                         language)
         row.score_percent, row.score_band = overall_score(row.categories,
@@ -286,11 +314,31 @@ def latest_scores(city_ids: list[int]) -> dict[int, dict[str, CategoryScore]]:
     return latest
 
 
-def signed_by_city(city_ids: list[int]) -> dict[int, str]:
-    """"received" or "acknowledged" for the cities whose latest letter came back signed."""
+def milestones_by_city(city_ids: list[int]) -> dict[int, dict[str, tuple[str, date]]]:
+    """Per city: milestone kind → (done | skipped, its date), in one query."""
+    from intake.models.programme import Milestone
+
     if not city_ids:
         return {}
-    found: dict[int, str] = {}
+    found: dict[int, dict[str, tuple[str, date]]] = {}
+    for city_id, kind, status, occurred_on in db.session.execute(
+            select(Milestone.city_id, Milestone.kind, Milestone.status, Milestone.occurred_on)
+            .where(Milestone.city_id.in_(city_ids))):
+        found.setdefault(city_id, {})[str(kind)] = (str(status), occurred_on)
+    return found
+
+
+def signed_by_city(city_ids: list[int]) -> dict[int, str]:
+    """"received" or "acknowledged" for the cities whose latest letter came back signed."""
+    return {city_id: state for city_id, (state, _at) in signed_letters(city_ids).items()}
+
+
+def signed_letters(city_ids: list[int]) -> dict[int, tuple[str, datetime]]:
+    """("received" or "acknowledged", when it was received) for the cities whose latest
+    letter came back signed, in one query."""
+    if not city_ids:
+        return {}
+    found: dict[int, tuple[str, datetime]] = {}
     for city_id, signed_at, acknowledged_at in db.session.execute(
         select(Letter.city_id, Letter.signed_at, Letter.signed_acknowledged_at)
         .where(Letter.city_id.in_(city_ids))
@@ -299,7 +347,8 @@ def signed_by_city(city_ids: list[int]) -> dict[int, str]:
         # Ordered oldest first: the latest letter decides.
         found.pop(city_id, None)
         if signed_at is not None:
-            found[city_id] = "acknowledged" if acknowledged_at is not None else "received"
+            found[city_id] = ("acknowledged" if acknowledged_at is not None else "received",
+                              signed_at)
     return found
 
 

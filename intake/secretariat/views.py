@@ -70,7 +70,9 @@ def city_filters() -> overview.CityFilters:
         stage=_stage_arg(), search=request.args.get("q", "").strip()[:SEARCH_MAX],
         country=country if len(country) == 2 and country.isalpha() else None,
         verifier_id=int(verifier) if verifier.isdigit() and len(verifier) < 10 else None,
-        overdue_only=request.args.get("overdue") == "1")
+        overdue_only=request.args.get("overdue") == "1",
+        milestone=(request.args.get("milestone") if request.args.get("milestone")
+                   in overview.MILESTONE_FILTERS else None))
 
 
 def sort_args(sorts: dict, default: str) -> tuple[str, bool]:
@@ -97,8 +99,20 @@ def overview_page():
         stages=list(ProgrammeStage), stage_label=pipeline.stage_label,
         overdue_days=pipeline.OVERDUE_AFTER_DAYS, verifiers=verifiers,
         bulk_form=BulkForm(formdata=None), can_manage=can_manage(user),
-        categories=overview.catalog().categories,
+        categories=overview.catalog().categories, milestone_labels=_milestone_labels(),
     )
+
+
+def _milestone_labels() -> dict[str, str]:
+    """The pipeline's milestone columns (keys of overview.MILESTONE_COLUMNS), labelled."""
+    from intake.models.programme import MilestoneKind
+    from intake.services.programme import milestone_label
+
+    return {"fee_invoiced": milestone_label(MilestoneKind.FEE_INVOICED),
+            "fee_paid": milestone_label(MilestoneKind.FEE_PAID),
+            "signed_letter": _("Signed letter received"),
+            "certificate": milestone_label(MilestoneKind.CERTIFICATE_ISSUED),
+            "award": milestone_label(MilestoneKind.AWARD_NOMINATED)}
 
 
 @bp.post("/bulk")

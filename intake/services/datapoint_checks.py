@@ -4,6 +4,7 @@ verdict per KPI, and whether the figure changed since it was checked."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -37,16 +38,51 @@ def _figure(city_id: int, data_point_id: str) -> tuple[str, bool]:
     return ("", False) if row is None else (row.raw_text or "", bool(row.not_available))
 
 
+def state_of(status: str, checked_text: str, checked_not_available: bool, row) -> str:
+    """yes or no as checked, or changed when the figure (row: its stored value, or None)
+    is no longer the one checked."""
+    now = ("", False) if row is None else (row.raw_text or "", bool(row.not_available))
+    return status if now == (checked_text, checked_not_available) else CHANGED
+
+
 def states(city_id: int) -> dict[str, CheckState]:
     """Every checked data point → yes, no, or changed since it was checked."""
     rows = value_service.value_rows(city_id)
-    result = {}
-    for dp_id, check in checks(city_id).items():
-        row = rows.get(dp_id)
-        now = ("", False) if row is None else (row.raw_text or "", bool(row.not_available))
-        same = now == (check.checked_text, check.checked_not_available)
-        result[dp_id] = CheckState(check.status if same else CHANGED, check)
-    return result
+    return {dp_id: CheckState(state_of(check.status, check.checked_text,
+                                       check.checked_not_available, rows.get(dp_id)), check)
+            for dp_id, check in checks(city_id).items()}
+
+
+class ExportedCheck(NamedTuple):
+    """A data point's check as the exports read it (plain columns)."""
+
+    status: str
+    checked_text: str
+    checked_not_available: bool
+    note: str | None
+
+
+def checks_for_export(city_ids: list[int]) -> dict[int, dict[str, ExportedCheck]]:
+    """Per city: data point → its check, for a batch of cities in one query."""
+    found: dict[int, dict[str, ExportedCheck]] = {}
+    for city_id, dp_id, *rest in db.session.execute(select(
+            DataPointCheck.city_id, DataPointCheck.data_point_id, DataPointCheck.status,
+            DataPointCheck.checked_text, DataPointCheck.checked_not_available,
+            DataPointCheck.note).where(DataPointCheck.city_id.in_(city_ids))):
+        found.setdefault(city_id, {})[dp_id] = ExportedCheck(*rest)
+    return found
+
+
+def verdicts_for_export(city_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Per city: KPI code → its verdict (verified, not_verified, pending), in one query."""
+    from intake.models.verification import KpiVerification
+
+    found: dict[int, dict[str, str]] = {}
+    for city_id, code, status in db.session.execute(select(
+            KpiVerification.city_id, KpiVerification.kpi_code, KpiVerification.status)
+            .where(KpiVerification.city_id.in_(city_ids))):
+        found.setdefault(city_id, {})[code] = status
+    return found
 
 
 def category_of(data_point_id: str, preferred: str | None = None) -> str | None:

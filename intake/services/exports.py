@@ -26,6 +26,7 @@ from intake.extensions import db
 from intake.models._types import utcnow
 from intake.models.city import City, ProgrammeStage
 from intake.services import values as value_service
+from intake.services.datapoint_checks import checks_for_export, verdicts_for_export
 from intake.services.workbook import _NOT_XML, COLUMNS, _csv_safe, export_rows_from
 
 FORMATS = {
@@ -64,6 +65,7 @@ class _Value(NamedTuple):
     number: float | None
     boolean: bool | None
     previous_value: float | None
+    origin: str | None
 
     @property
     def value(self) -> float | bool | None:
@@ -72,9 +74,18 @@ class _Value(NamedTuple):
         return self.boolean if self.boolean is not None else self.number
 
 
-def iter_cities(query=None, *, batch: int = BATCH) -> Iterator[tuple[Any, dict, dict, dict]]:
-    """(city, value rows, provenance rows, category states) for every city of `query`
-    (all cities when None), by name, reading BATCH cities at a time.
+class CityData(NamedTuple):
+    city: Any
+    stored: dict  # data point → _Value
+    prov: dict  # KPI code → provenance row
+    states: dict  # category → state row
+    verdicts: dict  # KPI code → verdict
+    checks: dict  # data point → its YES/NO check
+
+
+def iter_cities(query=None, *, batch: int = BATCH) -> Iterator[CityData]:
+    """Each city of `query` (all cities when None) with its values, provenance, category
+    states, KPI verdicts and data point checks, by name, reading BATCH cities at a time.
 
     Pages are taken by key (name, id) rather than by offset, and rows are read as plain
     columns, so memory stays the same whatever the number of cities.
@@ -98,7 +109,7 @@ def iter_cities(query=None, *, batch: int = BATCH) -> Iterator[tuple[Any, dict, 
         for city_id, *row in db.session.execute(select(
                 DataValue.city_id, DataValue.data_point_id, DataValue.raw_text,
                 DataValue.not_available, DataValue.valid, DataValue.number,
-                DataValue.boolean, DataValue.previous_value).where(
+                DataValue.boolean, DataValue.previous_value, DataValue.origin).where(
                 DataValue.city_id.in_(ids))):
             value = _Value(*row)
             values.setdefault(city_id, {})[value.data_point_id] = value
@@ -113,9 +124,12 @@ def iter_cities(query=None, *, batch: int = BATCH) -> Iterator[tuple[Any, dict, 
                 CategoryState.city_id, CategoryState.category_id, CategoryState.status).where(
                 CategoryState.city_id.in_(ids))):
             states.setdefault(row.city_id, {})[row.category_id] = row
+        verdicts = verdicts_for_export(ids)
+        checks = checks_for_export(ids)
         for city in cities:
-            yield city, values.get(city.id, {}), provenance.get(city.id, {}), \
-                states.get(city.id, {})
+            yield CityData(city, values.get(city.id, {}), provenance.get(city.id, {}),
+                           states.get(city.id, {}), verdicts.get(city.id, {}),
+                           checks.get(city.id, {}))
         after = (cities[-1].name, cities[-1].id)
         if len(cities) < batch:
             return
@@ -124,10 +138,12 @@ def iter_cities(query=None, *, batch: int = BATCH) -> Iterator[tuple[Any, dict, 
 def iter_rows(lang: str = "en", query=None) -> Iterator[dict[str, Any]]:
     """One dict per (city, data point), in ALL_COLUMNS order."""
     versions = _versions()
-    for city, stored, prov, _states in iter_cities(query):
+    for each in iter_cities(query):
+        city = each.city
         prefix = {"city_id": city.id, "city_name": city.name, "country": city.country or "",
                   "stage": str(ProgrammeStage(city.stage))}
-        for sheet, data in export_rows_from(stored, prov, lang):
+        for sheet, data in export_rows_from(each.stored, each.prov, lang,
+                                            verdicts=each.verdicts, checks=each.checks):
             yield {**prefix, "sheet": sheet, **data, **versions}
 
 
@@ -197,14 +213,17 @@ def export_xlsx(lang: str = "en", *, now: datetime | None = None, query=None) ->
     return out.getvalue()
 
 
-def _city_json(city, stored: dict, prov: dict, states: dict, lang: str) -> dict:
+def _city_json(each: CityData, lang: str) -> dict:
+    city = each.city
     return {
         "id": city.id, "name": city.name, "country": city.country,
         "population": city.population, "economy": city.economy, "package": city.package,
         "stage": str(ProgrammeStage(city.stage)),
-        "categories": {cid: state.status for cid, state in sorted(states.items())},
+        "categories": {cid: state.status for cid, state in sorted(each.states.items())},
         "values": [{"sheet": sheet, **data}
-                   for sheet, data in export_rows_from(stored, prov, lang)],
+                   for sheet, data in export_rows_from(each.stored, each.prov, lang,
+                                                       verdicts=each.verdicts,
+                                                       checks=each.checks)],
     }
 
 
@@ -214,9 +233,8 @@ def stream_json(lang: str = "en", query=None, *, now: datetime | None = None
     head = {**_versions(), "generated_at": (now or utcnow()).isoformat(timespec="seconds"),
             "language": lang}
     yield json.dumps(head, ensure_ascii=False)[:-1].encode("utf-8") + b', "cities": ['
-    for number, (city, stored, prov, states) in enumerate(iter_cities(query)):
-        text = json.dumps(_city_json(city, stored, prov, states, lang), ensure_ascii=False,
-                          default=str)
+    for number, each in enumerate(iter_cities(query)):
+        text = json.dumps(_city_json(each, lang), ensure_ascii=False, default=str)
         yield (("\n" if number == 0 else ",\n") + text).encode("utf-8")
     yield b"]}\n"
 
@@ -227,8 +245,8 @@ def stream_jsonl(lang: str = "en", query=None, *, now: datetime | None = None
     head = {**_versions(), "generated_at": (now or utcnow()).isoformat(timespec="seconds"),
             "language": lang}
     yield (json.dumps(head, ensure_ascii=False) + "\n").encode("utf-8")
-    for city, stored, prov, states in iter_cities(query):
-        yield (json.dumps(_city_json(city, stored, prov, states, lang), ensure_ascii=False,
+    for each in iter_cities(query):
+        yield (json.dumps(_city_json(each, lang), ensure_ascii=False,
                           default=str) + "\n").encode("utf-8")
 
 

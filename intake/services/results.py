@@ -46,13 +46,14 @@ def result_data(city_id: int, item_id: str, *, values: dict | None = None,
     row = value_service.value_rows(city_id, [item.result_key]).get(item.result_key)
     return {"item_id": item.id, "kpi_code": kpi.code, "value": value,
             "reported_directly": direct, "computed_value": computed,
-            "unit": item.unit.get(lang), "version": row.version if row is not None else 0}
+            "unit": item.unit.get(lang), "version": row.version if row is not None else 0,
+            "origin": row.origin if row is not None else None}
 
 
 def check_result(city_id: int, item_id: str, value: Any, *, locale: str = "en"
                  ) -> list[Message]:
     """Errors and warnings for a directly reported result, as for any figure."""
-    from intake.services.wizard import rule_context
+    from intake.services.wizard.checks import rule_context
 
     point = catalog().result_point(item_id)
     if value is None:
@@ -71,8 +72,8 @@ def _message(rule_id: str, point_id: str, **params) -> Message:
 
 
 def set_result(city_id: int, item_id: str, value: Any, *, actor: str,
-               reason: str | None = None, justification: str | None = None
-               ) -> list[Message]:
+               reason: str | None = None, justification: str | None = None,
+               origin: str | None | Any = value_service.KEEP) -> list[Message]:
     """Store a direct result (None = not available) unless a check refuses it.
 
     Returns the findings: when any is an error nothing is written; warnings are stored with
@@ -84,7 +85,7 @@ def set_result(city_id: int, item_id: str, value: Any, *, actor: str,
         return findings
     entry = Entry(point.id, "" if value is None else format_plain(value), value,
                   not_available=value is None, justification=justification,
-                  findings=[m.as_dict() for m in findings] or None)
+                  findings=[m.as_dict() for m in findings] or None, origin=origin)
     changed = value_service.store_entries(city_id, [entry], actor=actor, reason=reason)
     categories = value_service.categories_using([point.id])
     value_service.bump_versions(city_id, categories, [point.id])

@@ -1,7 +1,8 @@
 """Keeps each city's summary row (what the lists sort and filter by) in step with its data.
 
 Every flush that touches a city's values, category states, scores, stage changes, verifier
-assignments or profile updates that city's row in the same transaction, so a list never
+assignments, programme milestones, signed letters or profile updates that city's row in the
+same transaction, so a list never
 reads a stale score and needs no per-request aggregation over all cities.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import delete, event, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection
@@ -17,7 +18,9 @@ from sqlalchemy.orm import Session
 
 from intake.models._types import utcnow
 from intake.models.city import City
+from intake.models.letter import Letter
 from intake.models.pipeline import StageChange
+from intake.models.programme import Milestone, MilestoneKind, MilestoneStatus
 from intake.models.score import CategoryScore
 from intake.models.submission import COMPLETE, CategoryState
 from intake.models.summary import CitySummary
@@ -49,17 +52,26 @@ def overall_score(cells: Iterable[tuple[float | None, int]]) -> float | None:
     return 100 * points / (4 * items) if items else None
 
 
-def refresh(connection: Connection, city_ids: Iterable[int] | None = None) -> None:
-    """Rebuild the summary rows of these cities (all when None) from the source tables."""
+def refresh(connection: Connection, city_ids: Iterable[int] | None = None, *,
+            with_milestones: bool | None = None) -> None:
+    """Rebuild the summary rows of these cities (all when None) from the source tables.
+
+    Migration 0008 builds the first rows through this function, before the milestone
+    columns exist (0012 adds and fills them): unless told, it looks whether the table has
+    them. The app (always at the latest revision) tells it, so it never looks.
+    """
+    if with_milestones is None:
+        with_milestones = "fee_paid_on" in {
+            column["name"] for column in inspect(connection).get_columns("city_summary")}
     if city_ids is None:
         ids = list(connection.execute(select(City.id).order_by(City.id)).scalars())
     else:
         ids = sorted(set(city_ids))
     for start in range(0, len(ids), CHUNK):
-        _refresh_chunk(connection, ids[start:start + CHUNK])
+        _refresh_chunk(connection, ids[start:start + CHUNK], with_milestones)
 
 
-def _refresh_chunk(connection: Connection, ids: list[int]) -> None:
+def _refresh_chunk(connection: Connection, ids: list[int], with_milestones: bool) -> None:
     from scoring.bands import band_for
 
     if not ids:
@@ -94,8 +106,20 @@ def _refresh_chunk(connection: Connection, ids: list[int]) -> None:
             .join(User, User.id == VerifierAssignment.user_id)
             .where(VerifierAssignment.city_id.in_(ids)).order_by(User.name, User.email)):
         verifier.setdefault(city_id, fold(name or email)[:200])
+    milestones: dict[int, dict[str, date]] = {}
+    signed: dict[int, datetime | None] = {}
+    if with_milestones:
+        for city_id, kind, occurred_on in connection.execute(
+                select(Milestone.city_id, Milestone.kind, Milestone.occurred_on)
+                .where(Milestone.city_id.in_(ids), Milestone.status == MilestoneStatus.DONE)):
+            milestones.setdefault(city_id, {})[str(kind)] = occurred_on
+        for city_id, signed_at in connection.execute(
+                select(Letter.city_id, Letter.signed_at).where(Letter.city_id.in_(ids))
+                .order_by(Letter.created_at, Letter.id)):
+            signed[city_id] = signed_at  # oldest first: the latest letter decides
     rows = []
     for city_id, name, country, email, created_at, updated_at in cities:
+        done = milestones.get(city_id, {})
         city_states = states.get(city_id, {})
         complete = [category for category, status in city_states.items()
                     if status == COMPLETE]
@@ -116,6 +140,14 @@ def _refresh_chunk(connection: Connection, ids: list[int]) -> None:
             "name_key": name_key(name, country),
             "email_key": (email or "").strip().lower()[:320] or None,
         })
+        if with_milestones:
+            rows[-1].update({
+                "fee_invoiced_on": done.get(MilestoneKind.FEE_INVOICED),
+                "fee_paid_on": done.get(MilestoneKind.FEE_PAID),
+                "signed_letter_at": signed.get(city_id),
+                "certificate_issued_on": done.get(MilestoneKind.CERTIFICATE_ISSUED),
+                "award_nominated_on": done.get(MilestoneKind.AWARD_NOMINATED),
+            })
     connection.execute(delete(CitySummary).where(CitySummary.city_id.in_(ids)))
     if rows:
         connection.execute(insert(CitySummary), rows)
@@ -130,6 +162,9 @@ _REBUILD_ON = {
     CategoryScore: (None,),
     StageChange: (None,),
     VerifierAssignment: (None,),
+    Milestone: (None,),
+    # A letter created, or its signed scan received (rendering a letter changes nothing).
+    Letter: ("signed_at",),
 }
 
 
@@ -169,7 +204,7 @@ def _before_commit(session: Session) -> None:
         return
     connection = session.connection()
     if rebuild:
-        refresh(connection, rebuild)
+        refresh(connection, rebuild, with_milestones=True)
     activity -= rebuild
     if activity:
         connection.execute(update(CitySummary).where(CitySummary.city_id.in_(activity))

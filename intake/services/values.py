@@ -165,6 +165,16 @@ def category_status(city_id: int, category_id: str) -> str:
 
 
 # ----------------------------------------------------------------------------- writing
+class _Keep:
+    """An entry that leaves the stored data origin as it is (a figure written without one)."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = _Keep()
+
+
 @dataclass
 class Entry:
     """One data point as saved from a form or a file: the text and what it means."""
@@ -178,6 +188,8 @@ class Entry:
     justification: str | None = None
     findings: list[dict] | None = None
     previous_value: float | None = field(default=None)
+    # Who produced the figure: a data origin code, None (not said), or KEEP the stored one.
+    origin: str | None | _Keep = KEEP
 
 
 def _audit_text(row: DataValue | None) -> str | None:
@@ -220,6 +232,8 @@ def store_entries(city_id: int, entries: Iterable[Entry], *, actor: str,
                 row.number = float(entry.value)
         row.justification = entry.justification or None
         row.findings = entry.findings or None
+        if not isinstance(entry.origin, _Keep):
+            row.origin = entry.origin
         if not keep_previous or entry.previous_value is not None:
             row.previous_value = entry.previous_value
         after_text = _audit_text(row)
@@ -239,6 +253,17 @@ def store_entries(city_id: int, entries: Iterable[Entry], *, actor: str,
         # tracking objects nobody reads back.
         db.session.execute(insert(ValueAudit), audits)
     return changed
+
+
+def store_origins(city_id: int, origins: Mapping[str, str | None]) -> None:
+    """Set the data origin of stored values whose figure is unchanged (no commit)."""
+    if not origins:
+        return
+    ensure_editable(city_id)
+    rows = value_rows(city_id, list(origins))
+    for dp_id, origin in origins.items():
+        if dp_id in rows:
+            rows[dp_id].origin = origin
 
 
 def _provenance_state(row: KpiProvenance) -> tuple:
@@ -350,15 +375,17 @@ def _check_value(dp, value) -> None:
 def set_city_values(city_id: int, values: dict[str, float | bool | None], *, actor: str,
                     reason: str | None = None,
                     provenance: dict[str, dict] | None = None,
-                    warnings: Mapping[str, tuple[list[dict], str | None]] | None = None
-                    ) -> list[str]:
+                    warnings: Mapping[str, tuple[list[dict], str | None]] | None = None,
+                    origins: Mapping[str, str | None] | None = None) -> list[str]:
     """Bulk write parsed values (None = not available); returns the changed category ids.
 
     `provenance` is keyed by KPI code (or by data point id, applied to the KPIs using it);
     `warnings` by data point id: (the warnings as dicts, their justification), kept with the
-    value for the review pages as the wizard keeps them.
+    value for the review pages as the wizard keeps them. `origins` by data point id: the
+    data origin code (or None) to store; a data point not in it keeps its stored origin.
     """
     cat = catalog()
+    origins = origins or {}
     entries = []
     warnings = warnings or {}
     for dp_id, value in values.items():
@@ -366,7 +393,8 @@ def set_city_values(city_id: int, values: dict[str, float | bool | None], *, act
         _check_value(dp, value)
         found, why = warnings.get(dp_id, (None, None))
         entries.append(Entry(dp_id, format_plain(value), value, not_available=value is None,
-                             findings=found or None, justification=why))
+                             findings=found or None, justification=why,
+                             origin=origins.get(dp_id, KEEP)))
     changed_ids = store_entries(city_id, entries, actor=actor, reason=reason)
     if provenance:
         kpi_codes = {k.code for k in cat.kpis}

@@ -283,7 +283,7 @@ class Answer:
 def check_new_value(city_id: int, data_point_id: str, text: str, locale: str
                     ) -> tuple[float | bool, list[Message]]:
     """Parse and check a value like the wizard does: (value, warnings) or ValueRefused."""
-    from intake.services.wizard import rule_context
+    from intake.services.wizard.checks import rule_context
 
     dp = value_service.catalog().data_point(data_point_id)
     parsed = parse_value(dp.type, text, locale)

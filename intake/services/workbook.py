@@ -19,6 +19,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from forms.builder import QUALITY_TIER_IDS
 from forms.fields import format_plain, parse_boolean, parse_value, parse_year, read_count
@@ -29,10 +30,17 @@ from intake.models.submission import COMPLETE
 from intake.services import values as value_service
 from intake.services.csv_cells import safe_cell
 from intake.services.evidence import MAX_UNPACKED_BYTES, check_xlsx
-from intake.services.values import Entry, catalog
+from intake.services.origins import choices as origin_choices
+from intake.services.origins import unknown_message as unknown_origin_message
+from intake.services.values import KEEP, Entry, catalog
 
 COLUMNS = ("kpi_code", "kpi_name", "data_point", "label", "unit", "type", "value",
-           "not_available", "quality_tier", "source", "reference_year", "previous_year_value")
+           "not_available", "quality_tier", "origin", "source", "reference_year",
+           "previous_year_value", "kpi_verification", "data_point_check",
+           "data_point_check_note")
+# What a data point's check says in the exports: "check_again" when the figure changed
+# after it was checked YES or NO.
+CHECK_EXPORT = {"yes": "yes", "no": "no", "changed": "check_again"}
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5_000
 # A workbook is unpacked and parsed within these bounds, checked in the zip's directory
@@ -52,8 +60,11 @@ COLUMN_LABELS = {
     "kpi_code": _l("KPI code"), "kpi_name": _l("KPI"), "data_point": _l("Data point"),
     "label": _l("Label"), "unit": _l("Unit"), "type": _l("Type"), "value": _l("Value"),
     "not_available": _l("Not available"), "quality_tier": _l("Quality"),
+    "origin": _l("Data origin"),
     "source": _l("Source"), "reference_year": _l("Reference year"),
     "previous_year_value": _l("Last year's value"),
+    "kpi_verification": _l("KPI verified"), "data_point_check": _l("Data point checked"),
+    "data_point_check_note": _l("Why not"),
 }
 # Characters that make a spreadsheet treat a cell as a formula (CWE-1236).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -88,18 +99,31 @@ def _layout() -> list[tuple[str, Any, Any]]:
 
 
 def export_rows(city_id: int, lang: str = "en") -> list[tuple[str, dict]]:
+    from intake.services.datapoint_checks import checks_for_export, verdicts_for_export
+
     return export_rows_from(value_service.value_rows(city_id),
-                            value_service.provenance_rows(city_id), lang)
+                            value_service.provenance_rows(city_id), lang,
+                            verdicts=verdicts_for_export([city_id]).get(city_id, {}),
+                            checks=checks_for_export([city_id]).get(city_id, {}))
 
 
-def export_rows_from(stored: dict, prov: dict, lang: str = "en") -> list[tuple[str, dict]]:
-    """The rows of one city from its value and provenance rows (read by the caller, so an
-    export of every city reads them in batches)."""
+def export_rows_from(stored: dict, prov: dict, lang: str = "en", *,
+                     verdicts: dict | None = None, checks: dict | None = None
+                     ) -> list[tuple[str, dict]]:
+    """The rows of one city from its value, provenance, KPI verdict and data point check
+    rows (read by the caller, so an export of every city reads them in batches)."""
+    from intake.services.datapoint_checks import state_of
+
     cat = catalog()
+    verdicts = verdicts or {}
+    checks = checks or {}
     result = []
     for sheet, kpi, dp in _layout():
         row = stored.get(dp.id)
         p = prov.get(kpi.code) if kpi is not None else None
+        check = checks.get(dp.id)
+        state = (state_of(check.status, check.checked_text, check.checked_not_available, row)
+                 if check is not None else None)
         value: Any = ""
         if row is not None and not row.not_available:
             value = row.value if row.valid else row.raw_text
@@ -117,10 +141,16 @@ def export_rows_from(stored: dict, prov: dict, lang: str = "en") -> list[tuple[s
             "value": value,
             "not_available": "yes" if row is not None and row.not_available else "",
             "quality_tier": (p.quality_tier or "") if p else "",
+            # The code (CSV, JSON); the XLSX workbook shows its label, from a dropdown.
+            "origin": (row.origin or "") if row is not None else "",
             "source": (p.source or "") if p else "",
             "reference_year": (p.reference_year or "") if p else "",
             "previous_year_value": (row.previous_value if row is not None
                                     and row.previous_value is not None else ""),
+            "kpi_verification": verdicts.get(kpi.code, "") if kpi is not None else "",
+            "data_point_check": CHECK_EXPORT.get(state, "") if state else "",
+            "data_point_check_note": (check.note or "") if check is not None
+            and check.status == "no" else "",
         }))
     del cat
     return result
@@ -155,6 +185,31 @@ def _sheet_title(sheet: str, lang: str) -> str:
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+ORIGIN_COLUMN = "ABCDEFGHIJKLM"[COLUMNS.index("origin")]
+MAX_PROMPT = 255  # Excel shows at most this much of a cell's input message
+
+
+def _origin_labels(lang: str) -> dict[str, str]:
+    with force_locale(lang):
+        return dict(origin_choices())
+
+
+def _origin_dropdown(lang: str) -> DataValidation:
+    """The origin column's dropdown: the codes (an inline list, so no extra sheet; labels
+    hold commas, which such a list would split), each explained in the cell's message."""
+    labels = _origin_labels(lang)
+    check = DataValidation(type="list", allow_blank=True,
+                           formula1='"' + ",".join(labels) + '"')
+    with force_locale(lang):
+        check.promptTitle = str(_l("Data origin"))[:32]
+        check.errorTitle = str(_l("Data origin"))[:32]
+        check.error = str(_l("Choose the data origin from the list."))[:MAX_PROMPT]
+    check.prompt = "\n".join(f"{code}: {label}" for code, label in labels.items())[:MAX_PROMPT]
+    check.showErrorMessage = True
+    check.showInputMessage = True
+    return check
+
+
 def export_xlsx(city_id: int, lang: str = "en") -> bytes:
     book = Workbook()
     book.remove(book.active)
@@ -175,9 +230,13 @@ def export_xlsx(city_id: int, lang: str = "en") -> bytes:
                 # Text that looks like a formula stays text (never evaluated by Excel).
                 cell.data_type = "s"
     for ws in book.worksheets:
-        for letter, width in zip("ABCDEFGHIJKL", (18, 36, 16, 48, 18, 9, 14, 10, 14, 30, 10, 14),
+        for letter, width in zip("ABCDEFGHIJKLMNOP",
+                                 (18, 36, 16, 48, 18, 9, 14, 10, 14, 30, 30, 10, 14, 12, 12, 30),
                                  strict=True):
             ws.column_dimensions[letter].width = width
+        check = _origin_dropdown(lang)
+        ws.add_data_validation(check)
+        check.add(f"{ORIGIN_COLUMN}2:{ORIGIN_COLUMN}{max(ws.max_row, 2)}")
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -234,6 +293,8 @@ class ImportPlan:
     provenance: dict[str, dict] = field(default_factory=dict)
     # Last year's values (for the large-change warning), applied with the changes.
     previous: dict[str, float] = field(default_factory=dict)
+    # Data origins changed where the figure itself is unchanged: data point → code or None.
+    origins: dict[str, str | None] = field(default_factory=dict)
     unchanged: int = 0
 
 
@@ -322,6 +383,7 @@ def plan_import(city_id: int, data: bytes, *, locale: str = "en") -> ImportPlan:
     plan = ImportPlan()
     rows = read_workbook(data)
     context = _context_for(city_id)
+    origins = _origin_lookup()
     for sheet, number, cells in rows:
         dp_id = _cell_text(cells.get("data_point"))
         dp = known.get(dp_id)
@@ -338,16 +400,32 @@ def plan_import(city_id: int, data: bytes, *, locale: str = "en") -> ImportPlan:
         na_cell = parse_boolean(_cell_text(cells.get("not_available")))
         value_cell = cells.get("value")
         text = _cell_text(value_cell)
+        # A workbook without the column (exported before origins were asked) keeps them.
+        origin: Any = KEEP
+        if "origin" in cells:
+            origin_text = _cell_text(cells.get("origin"))[:MAX_CELL_CHARS]
+            origin = origins.get(origin_text.casefold(), KEEP) if origin_text else None
+            if origin is KEEP:
+                plan.problems.append(Change(sheet, number, dp, kpi_code, old_text,
+                                            text[:MAX_CELL_CHARS] or old_text,
+                                            skipped_reason=unknown_origin_message(origin_text)))
+                continue
         if kpi is not None:
             plan.provenance[kpi.code] = _provenance_from(cells)
         previous = _previous_from(cells, dp, locale)
         if previous is not None and (row is None or row.previous_value != previous):
             plan.previous[dp_id] = previous
+        origin_changed = origin is not KEEP and origin != (row.origin if row else None)
         if na_cell.value is True:
-            entry = Entry(dp_id, "", None, not_available=True)
+            entry = Entry(dp_id, "", None, not_available=True, origin=origin)
             new_text = "n/a"
         elif not text:
-            plan.unchanged += 1
+            if origin_changed and row is not None and _origin_open(dp_id, states, plan, sheet,
+                                                                   number, dp, kpi_code,
+                                                                   old_text):
+                plan.origins[dp_id] = origin
+            else:
+                plan.unchanged += 1
             continue
         elif len(text) > MAX_CELL_CHARS:
             plan.problems.append(Change(sheet, number, dp, kpi_code, old_text,
@@ -383,9 +461,14 @@ def plan_import(city_id: int, data: bytes, *, locale: str = "en") -> ImportPlan:
                 continue
             entry = Entry(dp_id, text, parsed_value,
                           findings=[m.as_dict() for m in warnings] or None,
-                          justification=row.justification if row is not None else None)
+                          justification=row.justification if row is not None else None,
+                          origin=origin)
         if new_text == old_text:
-            plan.unchanged += 1
+            if origin_changed and _origin_open(dp_id, states, plan, sheet, number, dp,
+                                               kpi_code, old_text):
+                plan.origins[dp_id] = origin
+            else:
+                plan.unchanged += 1
             continue
         locked = [c for c in value_service.categories_using([dp_id])
                   if states.get(c) is not None and states[c].status == COMPLETE]
@@ -400,9 +483,33 @@ def plan_import(city_id: int, data: bytes, *, locale: str = "en") -> ImportPlan:
     return plan
 
 
+def _origin_lookup() -> dict[str, str]:
+    """Folded code or label, in any of the six languages → the origin's code."""
+    from intake.i18n import LANGUAGES
+
+    found: dict[str, str] = {}
+    for lang in LANGUAGES:
+        for code, label in _origin_labels(lang).items():
+            found.setdefault(code.casefold(), code)
+            found.setdefault(label.strip().casefold(), code)
+    return found
+
+
+def _origin_open(dp_id: str, states: dict, plan: ImportPlan, sheet: str, number: int,
+                 dp: Any, kpi_code: str | None, old_text: str) -> bool:
+    """Whether an origin alone may change: not in a category marked complete (said so)."""
+    locked = [c for c in value_service.categories_using([dp_id])
+              if states.get(c) is not None and states[c].status == COMPLETE]
+    if locked:
+        plan.problems.append(Change(sheet, number, dp, kpi_code, old_text, old_text,
+                                    skipped_reason=_l("Its category is marked complete: "
+                                                      "reopen it first")))
+    return not locked
+
+
 def _check_across(plan: ImportPlan, context) -> None:
     """The checks across values, on the figures as they would be after the import."""
-    from intake.services.wizard import across_findings
+    from intake.services.wizard.checks import across_findings
 
     planned = {c.data_point.id: c.entry.value for c in plan.changes
                if c.entry is not None and not c.entry.not_available}
@@ -422,7 +529,7 @@ def _check_across(plan: ImportPlan, context) -> None:
 
 
 def _context_for(city_id: int):
-    from intake.services.wizard import rule_context
+    from intake.services.wizard.checks import rule_context
 
     return rule_context(city_id, "en")
 
@@ -455,6 +562,7 @@ def apply_import(city_id: int, data: bytes, *, actor: str, locale: str = "en") -
                                           actor=actor, reason="workbook import")
     value_service.store_provenance(city_id, plan.provenance, actor=actor)
     value_service.store_previous(city_id, plan.previous)
+    value_service.store_origins(city_id, plan.origins)
     categories = value_service.categories_using({c.data_point.id for c in plan.changes})
     value_service.bump_versions(city_id, categories, {c.data_point.id for c in plan.changes})
     db.session.commit()

@@ -20,7 +20,9 @@ from intake.services import datapoint_checks, reports
 from intake.services import evidence as evidence_service
 from intake.services import values as value_service
 from intake.services import verification as service
-from intake.services import wizard as wizard_service
+from intake.services.origins import label as origin_label
+from intake.services.wizard import review as wizard_review
+from intake.services.wizard.steps import data_point_labels
 from intake.verification import bp
 from intake.verification.forms import (
     ConfirmForm,
@@ -45,6 +47,7 @@ def anchor(code: str) -> str:
 def _helpers() -> dict:
     return {"quality_labels": {tier: _(label) for tier, label in QUALITY_TIERS},
             "render_message": render_message, "anchor": anchor,
+            "origin_label": origin_label,
             "target_label": lambda q: service.target_label(q, _lang())}
 
 
@@ -81,7 +84,7 @@ def _review_page(city: City, category_id: str, *, question_form: QuestionForm | 
         category = cat.category(category_id)
     except KeyError:
         abort(404)
-    items = wizard_service.review(city.id, category.id)
+    items = wizard_review.review(city.id, category.id)
     threads: dict[str, list] = {}
     for question in service.questions(city.id):
         threads.setdefault(question.kpi_code or "", []).append(question)
@@ -215,7 +218,7 @@ def close(city_id: int, question_id: int):
 @staff_required()
 def audit(city_id: int):
     city = staff_city_or_abort(city_id)
-    labels = wizard_service.data_point_labels(_lang())
+    labels = data_point_labels(_lang())
     return render_template("verification/audit.html", city=city,
                            rows=service.audit_trail(city.id), labels=labels)
 

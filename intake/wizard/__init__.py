@@ -4,4 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("wizard", __name__, url_prefix="/w")
 
-from intake.wizard import hints, team, views  # noqa: E402,F401
+from intake.wizard import (  # noqa: E402,F401
+    files,
+    hints,
+    review,
+    saving,
+    steps,
+    team,
+    workspace,
+)

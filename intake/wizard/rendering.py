@@ -24,6 +24,7 @@ from wtforms.widgets import html_params
 from forms.builder import field_name, kpi_field_prefix, result_field_name
 from intake.cache import RenderedPages
 from intake.i18n import current_language
+from intake.services.origins import choices as origin_choices
 from intake.wizard.helpers import format_number
 
 # Slot markers: control characters that catalog text, translations and URLs do not carry
@@ -34,7 +35,7 @@ _SLOTS = frozenset({"city", "intro", "status", "notice", "conflict", "summary", 
                     "version", "resume",
                     "class", "option", "input", "last_year", "messages", "na", "why",
                     "computed", "tier", "source", "year", "provenance", "files", "direct",
-                    "direct_note", "origin"})
+                    "direct_note", "origin", "data_origin"})
 _VALUE = "\x1c"  # stands for a value inside a widget's HTML while it is split
 _PARTS = "wizard/_step_parts.html"
 # Steps × languages actually visited; beyond this the least recently used is rebuilt.
@@ -76,6 +77,7 @@ class _Widgets:
     na: dict[str, tuple[_Split, _Split]]  # (unchecked, checked)
     why: dict[str, _Split]
     tier: dict[str, tuple[dict[str, str], str]]  # (html per selected value, none selected)
+    data_origin: dict[str, tuple[dict[str, str], str]]  # per data point, as `tier`
     source: dict[str, _Split]
     year: dict[str, tuple[_Split, _Split]]
     version: _Split
@@ -90,7 +92,8 @@ def _build_widgets(step, form_class, lang: str) -> _Widgets:
         field.raw_data = [_VALUE]
         return _Split(field(**kwargs))
 
-    widgets = _Widgets({}, {}, {}, {}, {}, {}, {}, split(form.version), split(form.resume))
+    widgets = _Widgets({}, {}, {}, {}, {}, {}, {}, {}, split(form.version),
+                       split(form.resume))
     for dp in step.data_points:
         name = field_name(dp.id)
         field = form[name]
@@ -118,15 +121,11 @@ def _build_widgets(step, form_class, lang: str) -> _Widgets:
             pair.append(_Split(na(class_="na-toggle")))
         widgets.na[dp.id] = tuple(pair)
         widgets.why[dp.id] = split(form[name + "__why"], id=name + "__why")
+        widgets.data_origin[dp.id] = _select_by_value(form[name + "__origin"],
+                                                      name + "__origin")
     for kpi in step.kpis:
         prefix = kpi_field_prefix(kpi.code)
-        tier = form[prefix + "__tier"]
-        by_value = {}
-        for choice in tier.iter_choices():
-            tier.data = choice.value
-            by_value[choice.value] = str(tier(id=prefix + "__tier"))
-        tier.data = None
-        widgets.tier[kpi.code] = (by_value, str(tier(id=prefix + "__tier")))
+        widgets.tier[kpi.code] = _select_by_value(form[prefix + "__tier"], prefix + "__tier")
         widgets.source[kpi.code] = split(
             form[prefix + "__source"], id=prefix + "__source",
             placeholder=get_template_attribute(_PARTS, "source_placeholder")())
@@ -135,6 +134,16 @@ def _build_widgets(step, form_class, lang: str) -> _Widgets:
                   aria_invalid=invalid, aria_describedby=prefix + "__year-msg")
             for invalid in ("false", "true"))
     return widgets
+
+
+def _select_by_value(select, field_id: str) -> tuple[dict[str, str], str]:
+    """A select's HTML for each chosen value, and with none chosen."""
+    by_value = {}
+    for choice in select.iter_choices():
+        select.data = choice.value
+        by_value[choice.value] = str(select(id=field_id))
+    select.data = None
+    return by_value, str(select(id=field_id))
 
 
 @dataclass
@@ -273,6 +282,9 @@ def render_step_page(sk: Skeleton, step, formdata: Mapping, *, city_name: str, s
                                        if found or flagged else "")
         raw_na = formdata.get(name + "__na")
         na_checked = raw_na is not None and raw_na not in _BOOL_FALSE
+        by_value, unselected = widgets.data_origin[dp.id]
+        values[("data_origin", dp.id)] = by_value.get(formdata.get(name + "__origin") or "",
+                                                      unselected)
         values[("na", dp.id)] = widgets.na[dp.id][na_checked](
             "y" if raw_na is None else raw_na)
         why = formdata.get(name + "__why")
@@ -304,9 +316,11 @@ def render_step_page(sk: Skeleton, step, formdata: Mapping, *, city_name: str, s
                 "unit": item.unit.get(lang) if item.value_type != "percent" else "%",
                 "boolean": item.value_type == "boolean", "found": found,
                 "flagged": item.result_key in unjustified,
+                "origin": _text_value(formdata, name + "__origin"),
                 "has_error": any(m.tier == "error" for m in found),
                 "has_warning": any(m.tier == "warning" for m in found)})
-        values[("direct", kpi.code)] = macro("direct_result")(kpi, prefix, ticked, rows, lang)
+        values[("direct", kpi.code)] = macro("direct_result")(kpi, prefix, ticked, rows, lang,
+                                                              origin_choices())
         by_value, unselected = widgets.tier[kpi.code]
         tier = formdata.get(prefix + "__tier")
         values[("tier", kpi.code)] = by_value.get(tier, unselected) if tier is not None else (

@@ -13,8 +13,8 @@ from intake.permissions import remember_member
 from intake.services import team as team_service
 from intake.services import values as value_service
 from intake.wizard import bp
+from intake.wizard.access import city_required
 from intake.wizard.team_access import MissingFigureForm, member_home, stopped_link
-from intake.wizard.views import city_required
 
 
 @bp.get("/colleague/<token>")

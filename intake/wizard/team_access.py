@@ -12,7 +12,7 @@ from intake.i18n import current_language
 from intake.models.city import City
 from intake.services import team as team_service
 from intake.services import values as value_service
-from intake.services import wizard as wizard_service
+from intake.services.wizard.steps import get_step
 
 # Endpoints a colleague may reach, each checked against what is handed to them.
 _BY_STEP = {"wizard.step", "wizard.save", "wizard.preview"}
@@ -43,7 +43,7 @@ def member_may(endpoint: str | None, args: dict) -> bool:
         if not scope.opens_category(category_id):
             return False
         try:
-            step = wizard_service.get_step(category_id, args.get("index", -1))
+            step = get_step(category_id, args.get("index", -1))
         except KeyError:
             return True  # the view answers 404 for a step that does not exist
         return scope.opens_step(step)

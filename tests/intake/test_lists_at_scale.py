@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import event, select
@@ -10,9 +12,13 @@ from sqlalchemy import event, select
 from intake.demo_bulk import load_bulk_cities
 from intake.extensions import db
 from intake.models import City, CitySummary, ProgrammeStage
+from intake.models.letter import Letter
+from intake.models.programme import Milestone, MilestoneKind
+from intake.models.user import User
 from intake.services import pipeline
 from intake.services.api_tokens import create_token
 from intake.services.cities import create_city
+from intake.services.programme import clear_milestone, record_milestone
 from tests.conftest import csrf_token_from
 from tests.intake.test_accounts import make_staff, sign_in
 
@@ -51,8 +57,12 @@ LIST_PAGES = (
     "/staff/?sort=verifier&q=vale", "/staff/?sort=days_in_stage&overdue=1",
     "/staff/letters", "/staff/letters?sort=city&q=a", "/staff/letters?per_page=3&page=2",
     "/cities/",
+    "/staff/?sort=fee_invoiced", "/staff/?sort=fee_paid&dir=desc",
+    "/staff/?sort=signed_letter&milestone=no_fee_paid", "/staff/?sort=certificate",
+    "/staff/?sort=award&milestone=fee_invoiced",
 )
 API_LISTS = ("/api/v1/cities", "/api/v1/cities?sort=progress&per_page=20",
+             "/api/v1/cities?sort=fee_paid&dir=desc&milestone=fee_paid",
              "/api/v1/letters", "/api/v1/letters?sort=country&dir=asc")
 
 
@@ -61,6 +71,7 @@ def test_list_pages_cost_the_same_queries_at_10_and_50_cities(app, client):
                          "tests")[1]
     secretariat_token = create_token(make_staff(), "tests")[1]
     load_bulk_cities(10)
+    _fees_recorded()
     sign_in(client)
     small = {url: queries(client, url) for url in LIST_PAGES}
     small.update({url: queries(client, url, headers={"Authorization":
@@ -69,6 +80,7 @@ def test_list_pages_cost_the_same_queries_at_10_and_50_cities(app, client):
     small["verifier"] = queries(client, "/api/v1/cities",
                                 headers={"Authorization": f"Bearer {token}"})
     load_bulk_cities(40)
+    _fees_recorded()
     large = {url: queries(client, url) for url in LIST_PAGES}
     large.update({url: queries(client, url, headers={"Authorization":
                                                      f"Bearer {secretariat_token}"})
@@ -131,6 +143,22 @@ def test_factsheet_and_peers_cost_the_same_queries_at_10_and_50_cities(app, clie
     finally:
         event.remove(CategoryScore, "load", on_load)
     assert read <= {city.id}
+
+
+def _fees_recorded() -> None:
+    """Every other city without one has its fee invoiced, and every fourth paid."""
+    actor = db.session.execute(select(User)).scalars().first()
+    cities = db.session.execute(select(City.id).where(~select(Milestone.id).where(
+        Milestone.city_id == City.id).exists()).order_by(City.id)).scalars().all()
+    for number, city_id in enumerate(cities):
+        if number % 2 == 0:
+            record_milestone(city_id, MilestoneKind.FEE_INVOICED, actor=actor,
+                             on=date(2026, 1, 1) + timedelta(days=number),
+                             amount=Decimal("7000"), currency="CHF")
+        if number % 4 == 0:
+            record_milestone(city_id, MilestoneKind.FEE_PAID, actor=actor,
+                             on=date(2026, 2, 1) + timedelta(days=number),
+                             amount=Decimal("7000"), currency="CHF")
 
 
 def test_the_cities_api_is_paged_with_a_total_and_links(app, client):
@@ -253,3 +281,61 @@ def test_a_verifier_can_filter_their_own_list_by_verifier(app, client):
     mine = client.get(f"/api/v1/cities?verifier={verifier.id}", headers=headers)
     assert mine.status_code == 200 and [c["name"] for c in mine.json["cities"]] == ["Tunis"]
     assert client.get("/api/v1/cities?verifier=999", headers=headers).json["total"] == 0
+
+
+def _names(html: str, names: tuple[str, ...]) -> list[str]:
+    """The cities of a pipeline page, in the order shown."""
+    found = [(html.find(f">{name}</a>"), name) for name in names]
+    return [name for at, name in sorted(found) if at >= 0]
+
+
+def test_pipeline_sorts_and_filters_by_programme_milestones(app, client):
+    staff = make_staff()
+    sign_in(client)
+    names = ("Annecy", "Brest", "Colmar")
+    annecy, brest, colmar = (create_city(name=n, population=50_000, country="FR")
+                             for n in names)
+    for city, invoiced, paid in ((annecy, date(2026, 1, 5), date(2026, 1, 20)),
+                                 (brest, date(2025, 11, 2), date(2025, 12, 1))):
+        record_milestone(city.id, "fee_invoiced", actor=staff, on=invoiced,
+                         amount=Decimal("7000"), currency="CHF")
+        record_milestone(city.id, "fee_paid", actor=staff, on=paid, amount=Decimal("7000"),
+                         currency="CHF")
+    record_milestone(colmar.id, "fee_invoiced", actor=staff, status="skipped",
+                     note="paid by the national hub", on=date(2026, 1, 2))
+    # Kept current in the same transaction as the milestone itself.
+    db.session.expire_all()
+    assert db.session.get(CitySummary, brest.id).fee_paid_on == date(2025, 12, 1)
+    assert db.session.get(CitySummary, colmar.id).fee_invoiced_on is None  # skipped
+    assert _names(client.get("/staff/?sort=fee_paid").text, names) == [
+        "Brest", "Annecy", "Colmar"]  # earliest first; without one, last
+    assert _names(client.get("/staff/?sort=fee_paid&dir=desc").text, names) == [
+        "Annecy", "Brest", "Colmar"]
+    assert _names(client.get("/staff/?milestone=fee_paid").text, names) == ["Annecy", "Brest"]
+    page = client.get("/staff/?milestone=no_fee_paid").text
+    assert _names(page, names) == ["Colmar"]
+    assert "Fee paid" in page and "skipped" in page  # the column, and Colmar's skipped invoice
+    # A signed letter coming back is a column too.
+    letter = Letter(city_id=colmar.id, locale="fr", template_version="t", fee={}, content={})
+    db.session.add(letter)
+    db.session.commit()
+    letter.signed_at = datetime(2026, 1, 3, 9, 30)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(CitySummary, colmar.id).signed_letter_at == datetime(2026, 1, 3, 9,
+                                                                                30)
+    assert _names(client.get("/staff/?sort=signed_letter").text, names)[0] == "Colmar"
+    assert _names(client.get("/staff/?milestone=signed_letter").text, names) == ["Colmar"]
+    # The API sorts, filters and shows them the same way.
+    token = create_token(staff, "tests")[1]
+    listed = client.get("/api/v1/cities?sort=fee_paid&milestone=fee_paid",
+                        headers={"Authorization": f"Bearer {token}"}).json["cities"]
+    assert [c["name"] for c in listed] == ["Brest", "Annecy"]
+    assert listed[0]["milestones"]["fee_paid"] == {"status": "done", "date": "2025-12-01"}
+    assert client.get("/api/v1/cities?milestone=%3Cscript%3E",
+                      headers={"Authorization": f"Bearer {token}"}).status_code == 422
+    # Taken back: the city leaves the column's filter at once.
+    clear_milestone(annecy.id, "fee_paid")
+    assert _names(client.get("/staff/?milestone=fee_paid").text, names) == ["Brest"]
+    # A hostile filter is ignored, never an error.
+    assert client.get("/staff/?milestone=%00%27;DROP").status_code == 200

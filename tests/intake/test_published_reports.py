@@ -17,9 +17,10 @@ from openpyxl import load_workbook
 from forms.builder import kpi_field_prefix, result_field_name
 from intake.extensions import db
 from intake.services import values as value_service
-from intake.services import wizard as wizard_service
 from intake.services.cities import create_city
 from intake.services.gains import latest_scores
+from intake.services.wizard.review import complete_category
+from intake.services.wizard.steps import steps as wizard_steps
 from intake.services.workbook import apply_import, export_xlsx
 from tests.conftest import csrf_token_from
 from tests.intake.test_api_auth import bearer, staff_with_token
@@ -35,7 +36,7 @@ def enter_by_wizard(client, city, report) -> None:
     open_workspace(client, city)
     published = {row["item"]: row["published"] for row in report["results"]}
     for category_id in report["categories"]:
-        for step in wizard_service.steps(category_id):
+        for step in wizard_steps(category_id):
             if step.kind != "kpi":
                 continue
             form = {}
@@ -82,7 +83,7 @@ def enter_by_import(client, city, report) -> None:
     plan = apply_import(city.id, out.getvalue(), actor="import")
     assert not plan.problems, [(c.data_point.id, c.errors) for c in plan.problems]
     for category_id in report["categories"]:
-        assert not wizard_service.complete_category(city.id, category_id, actor="city")
+        assert not complete_category(city.id, category_id, actor="city")
 
 
 DOORS = {"wizard": enter_by_wizard, "api": enter_by_api, "import": enter_by_import}

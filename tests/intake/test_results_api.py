@@ -19,7 +19,7 @@ ITEM = "EC: ICT: ICT: 1C"  # households with Internet access, %
 PART = "EC: ICT: ICT: 4C#cov_3g"  # 3G coverage, % of the population
 CATEGORY = "ec-ict-infrastructure"
 KEYS = {"item_id", "kpi_code", "value", "reported_directly", "computed_value", "unit",
-        "version"}
+        "version", "origin"}
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_get_gives_the_computed_result_with_an_etag(client, city, token):
     assert set(body) == KEYS
     assert body == {"item_id": ITEM, "kpi_code": "EC: ICT: ICT: 1C", "value": 75.0,
                     "reported_directly": False, "computed_value": 75.0, "unit": "%",
-                    "version": 0}
+                    "version": 0, "origin": None}
     assert response.headers["ETag"]
 
 
@@ -65,7 +65,7 @@ def test_put_reports_directly_counts_over_raw_inputs_and_audits(client, city, to
     body = response.get_json()
     assert {k: body[k] for k in KEYS} == {
         "item_id": ITEM, "kpi_code": ITEM, "value": 92.4, "reported_directly": True,
-        "computed_value": 75.0, "unit": "%", "version": 1}
+        "computed_value": 75.0, "unit": "%", "version": 1, "origin": None}
     assert body["warnings"] == []
     assert response.headers["ETag"] != read.headers["ETag"]
     audit = db.session.execute(select(ValueAudit).where(

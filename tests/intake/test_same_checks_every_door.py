@@ -10,11 +10,12 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from forms.builder import field_name, kpi_field_prefix, result_field_name
+from forms.rules import message
 from intake.extensions import db
 from intake.models.values import DataValue
 from intake.services import values as value_service
-from intake.services import wizard as wizard_service
 from intake.services.cities import create_city
+from intake.services.wizard.steps import steps as wizard_steps
 from intake.services.workbook import export_xlsx, plan_import
 from intake.wizard.helpers import render_message
 from tests.intake.test_api_auth import bearer, staff_with_token
@@ -56,7 +57,7 @@ def through_wizard(client) -> dict[str, list[str]]:
         kpi.code for kpi in catalog.kpis for dp in kpi.data_points if dp.id in FIGURES}
     for code in sorted(wanted):
         kpi = catalog.kpi(code)
-        step = next(s for s in wizard_service.steps(kpi.category) if kpi in s.kpis)
+        step = next(s for s in wizard_steps(kpi.category) if kpi in s.kpis)
         form = {}
         if any(item.id in RESULTS for item in kpi.items):
             form[kpi_field_prefix(code) + "__direct"] = "y"
@@ -72,7 +73,7 @@ def through_api(client) -> dict[str, list[str]]:
     city = new_city("By the API")
     token = staff_with_token()[1]
     found: dict[str, list[str]] = {}
-    justify = render_message(wizard_service.message("justification_needed"))
+    justify = render_message(message("justification_needed"))
     for key, value, url in (
             *((f"result:{i}", v, f"results/{quote(i, safe='')}") for i, v in RESULTS.items()),
             *((dp, v, f"values/{dp}") for dp, v in FIGURES.items())):
@@ -129,7 +130,7 @@ def test_checks_across_values_are_the_same_in_the_wizard_the_import_and_the_api(
     catalog = value_service.catalog()
     for dp_ids in (SHARES, TIERS):
         kpi = next(k for k in catalog.kpis if any(d.id in dp_ids for d in k.data_points))
-        step = next(s for s in wizard_service.steps(kpi.category) if kpi in s.kpis)
+        step = next(s for s in wizard_steps(kpi.category) if kpi in s.kpis)
         post_step(client, kpi.category, step.index,
                   {field_name(dp): str(v) for dp, v in dp_ids.items()}, action="save")
     db.session.expire_all()

@@ -288,10 +288,10 @@ def test_a_colleague_link_is_unguessable_and_a_bad_one_gets_the_friendly_page(ap
 
 # ------------------------------------------------------------------------------ less to type
 def test_a_category_says_the_year_what_is_required_and_where_figures_are_found(app, city):
-    from intake.services import wizard as wizard_service
+    from intake.services.wizard.steps import steps as wizard_steps
 
     fp = focal_point(app, city)
-    first = next(s for s in wizard_service.steps("sc-safety") if s.kpis)
+    first = next(s for s in wizard_steps("sc-safety") if s.kpis)
     page = fp.get(f"/w/c/sc-safety/{first.index}?lang=en").text
     assert "Report the figures of" in page
     assert "core KPIs are required in this category" in page
@@ -312,9 +312,9 @@ def test_source_quality_and_year_are_offered_from_the_kpi_before(app, city):
     set_city_values(city.id, {}, actor="seed", provenance={safety[0]: {
         "quality_tier": "accurate", "source": "Police annual report", "reference_year": 2024}})
     fp = focal_point(app, city)
-    from intake.services import wizard as wizard_service
+    from intake.services.wizard.steps import steps as wizard_steps
 
-    second = next(s for s in wizard_service.steps("sc-safety")
+    second = next(s for s in wizard_steps("sc-safety")
                   if s.kpis and s.kpis[0].code == safety[1])
     page = fp.get(f"/w/c/sc-safety/{second.index}?lang=en").text
     prefix = kpi_field_prefix(safety[1])

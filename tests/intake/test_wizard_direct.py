@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from intake.services import values as value_service
-from intake.services import wizard as wizard_service
 from intake.services.cities import create_city
 from intake.services.scoring import current_payload
+from intake.services.wizard.review import review as wizard_review
+from intake.services.wizard.steps import steps as wizard_steps
 from scoring.jobs import score_category
 from tests.intake.test_wizard import ICT, open_workspace, post_step, stored
 
@@ -22,7 +23,7 @@ def city(app):
 
 
 def step_of(code: str) -> int:
-    return next(s.index for s in wizard_service.steps(ICT) if s.kpis and s.kpis[0].code == code)
+    return next(s.index for s in wizard_steps(ICT) if s.kpis and s.kpis[0].code == code)
 
 
 def test_a_result_reported_directly_counts_and_the_page_says_so(client, city):
@@ -42,7 +43,7 @@ def test_a_result_reported_directly_counts_and_the_page_says_so(client, city):
                                   actor="city")
     page = client.get(f"/w/c/{ICT}/{index}").text
     assert "The result you reported counts" in page and "75" in page
-    review = next(r for r in wizard_service.review(city.id, ICT) if r.kpi.code == ITEM)
+    review = next(r for r in wizard_review(city.id, ICT) if r.kpi.code == ITEM)
     assert review.computed[ITEM] == 92.4 and review.raw[ITEM] == 75.0 and review.ready
     result = score_category(current_payload(city.id, ICT))
     item = next(i for i in result["items"] if i["id"] == ITEM)
@@ -91,7 +92,7 @@ def test_staff_in_full_time_equivalents_are_taken_with_decimals(client, city):
     open_workspace(client, city)
     kpi = next(k for k in value_service.catalog().kpis
                if any(dp.id == "police" for dp in k.data_points))
-    index = next(s.index for s in wizard_service.steps(kpi.category) if kpi in s.kpis)
+    index = next(s.index for s in wizard_steps(kpi.category) if kpi in s.kpis)
     page = client.get(f"/w/c/{kpi.category}/{index}").text
     assert "In full-time equivalents" in page
     saved = post_step(client, kpi.category, index, {"dp_police": "212.5"}, action="save")
@@ -146,7 +147,7 @@ def test_wireless_coverage_by_area_where_it_is_not_known_by_inhabitants(client, 
         "wbb_subs": 61_000, "wifi_hotspots": 42, "city_area": 120,
         # 3G known by inhabitants, 4G only by area.
         "cov_3g": 49_000, "cov_4g_area": 90}, actor="city")
-    review = next(r for r in wizard_service.review(city.id, ICT)
+    review = next(r for r in wizard_review(city.id, ICT)
                   if r.kpi.code == "EC: ICT: ICT: 4C")
     assert review.ready, [dp.id for dp in review.missing]
     result = score_category(current_payload(city.id, ICT))
@@ -155,7 +156,7 @@ def test_wireless_coverage_by_area_where_it_is_not_known_by_inhabitants(client, 
     assert values["EC: ICT: ICT: 4C#cov_4g"] == 75.0
     # The area step shows both ways, each explained.
     open_workspace(client, city)
-    step = next(s for s in wizard_service.steps(ICT) if s.kpis and
+    step = next(s for s in wizard_steps(ICT) if s.kpis and
                 s.kpis[0].code == "EC: ICT: ICT: 4C")
     page = client.get(f"/w/c/{ICT}/{step.index}").text
     assert 'name="dp_cov_4g_area"' in page and "Only if coverage is known by area" in page

@@ -15,7 +15,8 @@ from forms.builder import build_step_form, field_name, kpi_field_prefix
 from forms.catalog.loading import load_catalog
 from intake.extensions import db
 from intake.services.cities import create_city
-from intake.services.wizard import step_formdata, steps
+from intake.services.wizard.drafts import step_formdata
+from intake.services.wizard.steps import steps
 from intake.wizard import rendering
 from tests.intake.test_wizard import (
     ICT,

@@ -191,7 +191,9 @@ def test_import_pages_preview_then_apply(app, client, city):
 
 
 def test_previous_year_values_feed_the_large_change_warning(app, city):
-    from intake.services import wizard
+    from intake.services.wizard.checks import check_step
+    from intake.services.wizard.drafts import StepInput
+    from intake.services.wizard.steps import get_step
 
     data = export_xlsx(city.id)
     book = load_workbook(io.BytesIO(data))
@@ -204,9 +206,9 @@ def test_previous_year_values_feed_the_large_change_warning(app, city):
     book.save(out)
     plan = apply_import(city.id, out.getvalue(), actor="importer")
     assert plan.previous == {"wifi_hotspots": 100.0}
-    step = wizard.get_step("ec-ict-infrastructure", 5)
-    submitted = wizard.StepInput(values={"wifi_hotspots": {"text": "420"}})
-    checked = wizard.check_step(city.id, step, submitted, "en")
+    step = get_step("ec-ict-infrastructure", 5)
+    submitted = StepInput(values={"wifi_hotspots": {"text": "420"}})
+    checked = check_step(city.id, step, submitted, "en")
     assert [m.id for m in checked.findings["wifi_hotspots"]] == ["large_change"]
     assert checked.unjustified == {"wifi_hotspots"}
     rows = rows_of(load_workbook(io.BytesIO(export_xlsx(city.id))))

@@ -1,0 +1,1 @@
+"""Category wizards: steps, progress, drafts, checks, saving, review and completion."""
