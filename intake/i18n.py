@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -56,6 +57,12 @@ def select_locale() -> str:
 def text_direction(language: str | None = None) -> str:
     """'rtl' or 'ltr' from CLDR, so no list of right-to-left languages is kept by hand."""
     code = language or str(get_locale() or DEFAULT_LANGUAGE)
+    return _direction(code)
+
+
+@functools.lru_cache(maxsize=64)
+def _direction(code: str) -> str:
+    # Parsing the locale on every page cost more than the rest of the layout's context.
     return Locale.parse(code).text_direction
 
 
