@@ -104,6 +104,7 @@ def register_i18n(app: Flask) -> None:
     from intake.extensions import babel
     from intake.i18n import (
         bidi_isolate,
+        language_url,
         remember_explicit_choice,
         select_locale,
         template_context,
@@ -112,6 +113,7 @@ def register_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(template_context)
     app.add_template_filter(bidi_isolate, "isolate")
+    app.add_template_global(language_url, "language_url")
     app.after_request(remember_explicit_choice)
 
 

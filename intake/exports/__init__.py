@@ -84,11 +84,14 @@ def streamed_export(fmt: str, language: str, user) -> Response:
     return response
 
 
-@bp.post("/jobs/cities.<any(csv, xlsx, json, jsonl):fmt>", endpoint="start")
+@bp.post("/jobs/cities.<fmt>", endpoint="start")
 @staff_required(UserRole.SECRETARIAT)
 def start(fmt: str):
     """Prepare an export in the background (filters from the address, as on the links)."""
     from intake.secretariat.views import city_filters
+
+    if fmt not in FORMATS:
+        abort(404)
 
     export = export_jobs.start_export(current_staff_user(), fmt, current_language(),
                                       city_filters())
