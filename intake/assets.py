@@ -122,6 +122,17 @@ class SessionInterface(SecureCookieSessionInterface):
     with a message), and shared caches would keep one copy per visitor.
     """
 
+    def get_signing_serializer(self, app):
+        # Flask builds a new serializer (key derivation setup, JSON tagger) on every request;
+        # it depends only on the keys, so one is kept per set of keys.
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = getattr(self, "_serializer", None)
+        if cached is not None and cached[0] == keys:
+            return cached[1]
+        serializer = super().get_signing_serializer(app)
+        self._serializer = (keys, serializer)
+        return serializer
+
     def save_session(self, app, session, response) -> None:
         super().save_session(app, session, response)
         if request.endpoint == "static":

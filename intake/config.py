@@ -133,8 +133,15 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL") or None,
-        "RQ_QUEUES": ["scoring", "documents", "mail", "default"],
+        "RQ_QUEUES": ["scoring", "documents", "mail", "default", "exports"],
         "JOB_TIMEOUT": int(env.get("JOB_TIMEOUT", "120")),
+        # Kinds of job that run longer than JOB_TIMEOUT: a large export writes for minutes.
+        "JOB_TIMEOUTS": {"exports.write": int(env.get("EXPORT_JOB_TIMEOUT", "3600"))},
+        # Exports of more cities than this are written by a background job (a progress bar,
+        # then a download link) instead of streamed from the page.
+        "EXPORT_INLINE_MAX_CITIES": int(env.get("EXPORT_INLINE_MAX_CITIES", "500")),
+        # A prepared export's file is deleted this many hours after it was asked for.
+        "EXPORT_RETENTION_HOURS": int(env.get("EXPORT_RETENTION_HOURS", "24")),
         "JOB_RETRIES": int(env.get("JOB_RETRIES", "3")),
         # Days a city gets to collect its data once its letter is acknowledged, until the
         # secretariat changes the default in the portal.
@@ -202,6 +209,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "EVIDENCE_QUOTA_FILES": int(env.get("EVIDENCE_QUOTA_FILES", "300")),
         "EVIDENCE_QUOTA_BYTES": int(env.get("EVIDENCE_QUOTA_BYTES", str(500 * 1024 * 1024))),
         "DOCUMENT_FOLDER": str(Path(instance_path) / "documents"),
+        "EXPORT_FOLDER": str(Path(instance_path) / "exports"),
     }
     config.update(overrides)
     if config["PRODUCTION"] and not config.get("PUBLIC_BASE_URL"):

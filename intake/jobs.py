@@ -117,15 +117,23 @@ def enqueue(kind: str, payload: dict[str, Any], *, key: str, queue: str = "defau
         if existing is None:
             raise
         return existing
-    dispatch(record, record_id=record_id, queue=record_queue)
+    dispatch(record, record_id=record_id, queue=record_queue, kind=kind)
     return record
 
 
+def job_timeout(kind: str) -> int:
+    """Seconds RQ lets a job of this kind run: JOB_TIMEOUT, or its own in JOB_TIMEOUTS
+    (a large export runs for minutes, a mail for seconds)."""
+    config = current_app.config
+    return int(config.get("JOB_TIMEOUTS", {}).get(kind, config["JOB_TIMEOUT"]))
+
+
 def dispatch(record: JobRecord, *, record_id: str | None = None,
-             queue: str | None = None) -> None:
+             queue: str | None = None, kind: str | None = None) -> None:
     """Queue a committed pending row on RQ, or run it inline when Redis is not configured.
 
-    `record_id` and `queue`, when the caller knows them, spare reloading the expired row."""
+    `record_id`, `queue` and `kind`, when the caller knows them, spare reloading the
+    expired row."""
     record_id = record_id or record.id
     connection = get_redis()
     if connection is None:
@@ -143,7 +151,7 @@ def dispatch(record: JobRecord, *, record_id: str | None = None,
             job_id=record_id,
             unique=True,
             retry=Retry(max=config["JOB_RETRIES"], interval=RETRY_INTERVALS),
-            job_timeout=config["JOB_TIMEOUT"],
+            job_timeout=job_timeout(kind or record.kind),
             result_ttl=3600,
             failure_ttl=7 * 24 * 3600,
         )
@@ -241,13 +249,13 @@ def reap_jobs(now: datetime | None = None) -> dict[str, int]:
             select(JobRecord).where(JobRecord.state == JobState.PENDING)).scalars()):
         dispatch(record)
     now = now or utcnow()
-    lease = timedelta(seconds=current_app.config["JOB_TIMEOUT"]
-                      + current_app.config["JOB_LEASE_GRACE"])
+    grace = current_app.config["JOB_LEASE_GRACE"]
     counts = {"requeued": 0, "failed": 0}
     rows = db.session.execute(select(JobRecord).where(
         JobRecord.state.in_((JobState.QUEUED, JobState.RUNNING)))).scalars()
     for record in list(rows):
         since = record.started_at or record.created_at
+        lease = timedelta(seconds=job_timeout(record.kind) + grace)
         status = _rq_status(connection, record.id)
         if record.state == JobState.QUEUED:
             lost = status is None or status in _RQ_GAVE_UP

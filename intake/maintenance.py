@@ -1,4 +1,5 @@
-"""The periodic housekeeping tasks (see intake.schedule): lost jobs, stale uploads, old talk."""
+"""The periodic housekeeping tasks (see intake.schedule): lost jobs, stale uploads, old talk,
+expired export files."""
 
 from __future__ import annotations
 
@@ -37,3 +38,13 @@ def expire_conversations() -> int:
 
     _fresh_connections_after_fork()
     return expire()
+
+
+@periodic(15 * 60)
+def delete_expired_exports() -> int:
+    """Prepared export files older than EXPORT_RETENTION_HOURS leave the disk."""
+    from intake.jobs import _fresh_connections_after_fork
+    from intake.services.export_jobs import delete_expired_exports as delete_expired
+
+    _fresh_connections_after_fork()
+    return delete_expired()

@@ -161,6 +161,7 @@ def make_app(database_url: str, tmp_path: Path, **overrides):
         "RATELIMIT_ENABLED": False,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "DOCUMENT_FOLDER": str(tmp_path / "documents"),
+        "EXPORT_FOLDER": str(tmp_path / "exports"),
         "PUBLIC_BASE_URL": "http://localhost",
         # Suites complete many conversations within the hour; the cap has its own test.
         "ASSISTANT_LETTERS_PER_HOUR": 100_000,

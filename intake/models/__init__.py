@@ -6,6 +6,7 @@ from intake.models.city import City, ProgrammeStage
 from intake.models.conversation import Conversation
 from intake.models.datapoint_check import DataPointCheck
 from intake.models.duplicate import PossibleDuplicate
+from intake.models.export import ExportJob
 from intake.models.gains import Consent, Initiative, Recommendation, ValueHistory
 from intake.models.job import JobRecord, JobState
 from intake.models.letter import Letter
@@ -44,6 +45,7 @@ __all__ = [
     "DataPointCheck",
     "DataValue",
     "EvidenceFile",
+    "ExportJob",
     "Initiative",
     "JobRecord",
     "JobState",

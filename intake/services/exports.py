@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -83,9 +83,14 @@ class CityData(NamedTuple):
     checks: dict  # data point → its YES/NO check
 
 
-def iter_cities(query=None, *, batch: int = BATCH) -> Iterator[CityData]:
+Progress = Callable[[int], None] | None
+
+
+def iter_cities(query=None, *, batch: int | None = None, progress: Progress = None
+                ) -> Iterator[CityData]:
     """Each city of `query` (all cities when None) with its values, provenance, category
     states, KPI verdicts and data point checks, by name, reading BATCH cities at a time.
+    `progress`, when given, is told how many cities were handed out after each batch.
 
     Pages are taken by key (name, id) rather than by offset, and rows are read as plain
     columns, so memory stays the same whatever the number of cities.
@@ -96,7 +101,9 @@ def iter_cities(query=None, *, batch: int = BATCH) -> Iterator[CityData]:
     base = (query if query is not None else select(City)).with_only_columns(
         City.id, City.name, City.country, City.population, City.economy, City.package,
         City.stage)
+    batch = batch or BATCH
     after: tuple[str, int] | None = None
+    handed_out = 0
     while True:
         page = base.order_by(City.name, City.id).limit(batch)
         if after is not None:
@@ -130,15 +137,19 @@ def iter_cities(query=None, *, batch: int = BATCH) -> Iterator[CityData]:
             yield CityData(city, values.get(city.id, {}), provenance.get(city.id, {}),
                            states.get(city.id, {}), verdicts.get(city.id, {}),
                            checks.get(city.id, {}))
+        handed_out += len(cities)
+        if progress is not None:
+            progress(handed_out)
         after = (cities[-1].name, cities[-1].id)
         if len(cities) < batch:
             return
 
 
-def iter_rows(lang: str = "en", query=None) -> Iterator[dict[str, Any]]:
+def iter_rows(lang: str = "en", query=None, *, progress: Progress = None
+              ) -> Iterator[dict[str, Any]]:
     """One dict per (city, data point), in ALL_COLUMNS order."""
     versions = _versions()
-    for each in iter_cities(query):
+    for each in iter_cities(query, progress=progress):
         city = each.city
         prefix = {"city_id": city.id, "city_name": city.name, "country": city.country or "",
                   "stage": str(ProgrammeStage(city.stage))}
@@ -151,13 +162,14 @@ def city_rows(lang: str = "en", query=None) -> list[dict[str, Any]]:
     return list(iter_rows(lang, query))
 
 
-def stream_csv(lang: str = "en", query=None) -> Iterator[bytes]:
+def stream_csv(lang: str = "en", query=None, *, progress: Progress = None
+               ) -> Iterator[bytes]:
     out = io.StringIO()
     writer = csv.writer(out)
     # A byte-order mark lets Excel open UTF-8 (Arabic, Chinese names) correctly.
     out.write("\ufeff")
     writer.writerow(ALL_COLUMNS)
-    for number, row in enumerate(iter_rows(lang, query), start=1):
+    for number, row in enumerate(iter_rows(lang, query, progress=progress), start=1):
         writer.writerow([_csv_safe(row[column]) for column in ALL_COLUMNS])
         if number % 500 == 0:
             yield out.getvalue().encode("utf-8")
@@ -183,7 +195,8 @@ def _text_cells(sheet, values: list[Any]) -> list[Any]:
     return cells
 
 
-def write_xlsx(target, lang: str = "en", query=None, *, now: datetime | None = None) -> None:
+def write_xlsx(target, lang: str = "en", query=None, *, now: datetime | None = None,
+               progress: Progress = None) -> None:
     """The workbook written row by row (openpyxl's write-only mode) to a path or file."""
     versions = _versions()
     book = Workbook(write_only=True)
@@ -202,7 +215,7 @@ def write_xlsx(target, lang: str = "en", query=None, *, now: datetime | None = N
         cell.font = Font(bold=True)
         header.append(cell)
     data.append(header)
-    for row in iter_rows(lang, query):
+    for row in iter_rows(lang, query, progress=progress):
         data.append(_text_cells(data, [row[column] for column in ALL_COLUMNS]))
     book.save(target)
 
@@ -227,25 +240,25 @@ def _city_json(each: CityData, lang: str) -> dict:
     }
 
 
-def stream_json(lang: str = "en", query=None, *, now: datetime | None = None
-                ) -> Iterator[bytes]:
+def stream_json(lang: str = "en", query=None, *, now: datetime | None = None,
+                progress: Progress = None) -> Iterator[bytes]:
     """The versions, then each city, written one city at a time as one JSON document."""
     head = {**_versions(), "generated_at": (now or utcnow()).isoformat(timespec="seconds"),
             "language": lang}
     yield json.dumps(head, ensure_ascii=False)[:-1].encode("utf-8") + b', "cities": ['
-    for number, each in enumerate(iter_cities(query)):
+    for number, each in enumerate(iter_cities(query, progress=progress)):
         text = json.dumps(_city_json(each, lang), ensure_ascii=False, default=str)
         yield (("\n" if number == 0 else ",\n") + text).encode("utf-8")
     yield b"]}\n"
 
 
-def stream_jsonl(lang: str = "en", query=None, *, now: datetime | None = None
-                 ) -> Iterator[bytes]:
+def stream_jsonl(lang: str = "en", query=None, *, now: datetime | None = None,
+                 progress: Progress = None) -> Iterator[bytes]:
     """JSON lines: the versions on the first line, then one city per line."""
     head = {**_versions(), "generated_at": (now or utcnow()).isoformat(timespec="seconds"),
             "language": lang}
     yield (json.dumps(head, ensure_ascii=False) + "\n").encode("utf-8")
-    for each in iter_cities(query):
+    for each in iter_cities(query, progress=progress):
         yield (json.dumps(_city_json(each, lang), ensure_ascii=False,
                           default=str) + "\n").encode("utf-8")
 
@@ -257,26 +270,27 @@ def export_json(lang: str = "en", *, now: datetime | None = None, query=None) ->
 STREAMS = {"csv": stream_csv, "json": stream_json, "jsonl": stream_jsonl}
 
 
-def export_stream(fmt: str, lang: str = "en", query=None) -> Iterator[bytes]:
+def export_stream(fmt: str, lang: str = "en", query=None, *, progress: Progress = None
+                  ) -> Iterator[bytes]:
     """The export as chunks; XLSX is written to a temporary file first (the format is a
     zip whose directory comes last) and read back in chunks."""
     if fmt in STREAMS:
-        return STREAMS[fmt](lang, query)
+        return STREAMS[fmt](lang, query, progress=progress)
     if fmt != "xlsx":
         raise ValueError(f"unknown export format {fmt!r}")
-    return _xlsx_chunks(lang, query)
+    return _xlsx_chunks(lang, query, progress)
 
 
-def _xlsx_chunks(lang: str, query) -> Iterator[bytes]:
+def _xlsx_chunks(lang: str, query, progress: Progress = None) -> Iterator[bytes]:
     with tempfile.TemporaryFile() as spool:
-        write_xlsx(spool, lang, query)
+        write_xlsx(spool, lang, query, progress=progress)
         spool.seek(0)
         while chunk := spool.read(256 * 1024):
             yield chunk
 
 
-def export_filename(fmt: str) -> str:
-    return f"u4ssc-cities-{utcnow().strftime('%Y%m%d')}.{fmt}"
+def export_filename(fmt: str, when: datetime | None = None) -> str:
+    return f"u4ssc-cities-{(when or utcnow()).strftime('%Y%m%d')}.{fmt}"
 
 
 def export_all(fmt: str, lang: str = "en") -> Export:

@@ -21,10 +21,10 @@ from intake.i18n import current_language
 from intake.services import evidence as evidence_service
 from intake.services import guidance
 from intake.services import values as value_service
-from intake.services.reference_years import previous_year_values
 from intake.services.links import (
     workspace_token,
 )
+from intake.services.reference_years import previous_year_values
 from intake.services.wizard import checks as wizard_checks
 from intake.services.wizard import drafts as wizard_drafts
 from intake.services.wizard import review as wizard_review

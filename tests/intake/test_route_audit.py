@@ -100,6 +100,10 @@ GET_ROUTES: dict[str, tuple[str, str, int]] = {
     "secretariat.letters": ("staff", "/staff/letters", 200),
     "exports.index": ("staff", "/staff/exports/", 200),
     "exports.download": ("staff", "/staff/exports/cities.csv", 200),
+    # Someone else's (or no) prepared export: not found, whoever asks.
+    "exports.job": ("staff", "/staff/exports/jobs/999999", 404),
+    "exports.job_status": ("staff", "/staff/exports/jobs/999999.json", 404),
+    "exports.job_file": ("staff", "/staff/exports/jobs/999999/file", 404),
     "gains.staff": ("staff", "/staff/gains/{city_id}", 200),
     "gains.staff_factsheet": ("staff", "/staff/gains/{city_id}/factsheet", 200),
     "gains.staff_factsheet_pdf": ("staff", "/staff/gains/{city_id}/factsheet.pdf", 200),
