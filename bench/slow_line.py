@@ -59,7 +59,9 @@ def serve(tree: Path, workdir: Path, label: str):
                    capture_output=True)
     out = subprocess.run([*python, "flask", "demo", "load"], cwd=tree, env=env,
                          capture_output=True, text=True).stdout
-    token = re.search(r"/snapshot/([A-Za-z0-9._-]+)", out).group(1)
+    # Two links since the snapshot's became a capability of its own: (snapshot, workspace).
+    token = (re.search(r"/snapshot/([A-Za-z0-9._-]+)", out).group(1),
+             re.search(r"/w/([A-Za-z0-9._-]+)", out).group(1))
     port = free_port()
     process = subprocess.Popen(
         [*python, "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}", "--timeout",
@@ -117,9 +119,10 @@ class Line:
                 "bytes": self.bytes, "requests": list(self.network)}
 
 
-def walk(base: str, token: str) -> dict:
+def walk(base: str, tokens: tuple[str, str]) -> dict:
     from playwright.sync_api import sync_playwright
 
+    token, workspace = tokens
     results: dict = {"pages": {}}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
@@ -127,7 +130,7 @@ def walk(base: str, token: str) -> dict:
         context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en")
         line = Line(context)
         page = line.page
-        page.goto(f"{base}/w/{token}?lang=en")  # opens the workspace (session cookie)
+        page.goto(f"{base}/w/{workspace}?lang=en")  # opens the workspace (session cookie)
         # The demo city has completed every category: reopen one to save drafts in it.
         category = page.locator("a[href*='/w/c/']").first.get_attribute("href")
         page.goto(base + category.rstrip("/") + "/review")

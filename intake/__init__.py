@@ -50,9 +50,6 @@ def configure_settings(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config.update(build_config(app.instance_path, overrides))
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("intake").setLevel(logging.INFO)
-    from intake.services.team import install_log_mask
-
-    install_log_mask()  # colleagues' personal links never reach a log file
 
 
 def register_request_limits(app: Flask) -> None:

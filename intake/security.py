@@ -147,6 +147,17 @@ def configure_proxies(app: Flask) -> None:
                                 x_port=count, x_prefix=0)
 
 
+def content_security_policy(app: Flask) -> dict:
+    """The policy, with the hashes of the static files pages may carry inline."""
+    from intake.assets import inline_csp_sources
+
+    policy = {key: value if isinstance(value, str) else list(value)
+              for key, value in CONTENT_SECURITY_POLICY.items()}
+    for directive, sources in inline_csp_sources(app.static_folder).items():
+        policy[directive] = " ".join([policy[directive], *sources])
+    return policy
+
+
 def configure_security_headers(app: Flask) -> None:
     production = app.config["PRODUCTION"]
     app.after_request(keep_link_pages_private)
@@ -158,7 +169,7 @@ def configure_security_headers(app: Flask) -> None:
         session_cookie_secure=production,
         session_cookie_http_only=True,
         session_cookie_samesite="Lax",
-        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy=content_security_policy(app),
         frame_options="DENY",
         # Keep the origin on same-site requests: Flask-WTF's HTTPS CSRF check needs a Referer.
         referrer_policy="strict-origin-when-cross-origin",

@@ -77,6 +77,15 @@ class Wheel:
     # sub-dimension may take several arcs of its dimension.
     sub_dimensions: tuple[Segment, ...] = ()
 
+    @property
+    def numbers(self) -> tuple[Label, ...]:
+        """The categories' numbers for the phone view (see number_labels)."""
+        return number_labels(self)
+
+    @property
+    def number_font(self) -> float:
+        return NUMBER_FONT
+
 
 def _fmt(number: float) -> str:
     text = f"{number:.2f}".rstrip("0").rstrip(".")
@@ -292,3 +301,52 @@ def build_wheel(dimensions: Sequence[Mapping[str, Any]], *, rtl: bool = False,
                  radii=radii, rtl=rtl, dimensions=tuple(dim_segments),
                  categories=tuple(cat_segments), items=tuple(item_segments),
                  sub_dimensions=tuple(sub_segments))
+
+
+# ------------------------------------------------------------------ numbers (phone)
+# On a phone the wheel is a third of its drawn size: category names would be 6 px tall. It
+# shows each category's number instead (the Scores list under it repeats the numbers with
+# the names), upright and large, just outside the wheel; the page crops the view to
+# NUMBER_CROP so the drawing fills the screen (portal.css, `.wheel-frame`).
+NUMBER_FONT = 28.0
+NUMBER_GAP = 6.0
+NUMBER_CROP = 370.0  # radius the phone view keeps; every number box stays inside it
+_DIGIT_WIDTH = 0.6  # of the font size, for Latin digits
+_LINE_HEIGHT = 1.36  # of the font size: the box a browser gives a line (ascent + descent)
+
+
+def _number_box(x: float, y: float, text: str, font: float) -> tuple[float, ...]:
+    half_w = len(text) * _DIGIT_WIDTH * font / 2 + 2
+    half_h = _LINE_HEIGHT * font / 2
+    return x - half_w, y - half_h, x + half_w, y + half_h
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def number_labels(wheel: Wheel, font: float = NUMBER_FONT) -> tuple[Label, ...]:
+    """One upright number per category (1, 2, … in wheel order), centred just outside the
+    item ring at the category's middle; a number that would touch one already placed (a
+    thin category beside another) moves outward until it does not."""
+    outer = max((s.outer for s in wheel.items), default=wheel.radii.item)
+    placed: list[tuple[float, ...]] = []
+    labels: list[Label] = []
+    for index, segment in enumerate(wheel.categories, start=1):
+        text = str(index)
+        middle = (segment.start + segment.end) / 2
+        screen = math.radians(_screen_angle(middle, wheel.rtl))
+        # From the centre, an upright box reaches |sin|·w/2 + |cos|·h/2 towards the wheel.
+        half_w = len(text) * _DIGIT_WIDTH * font / 2 + 2
+        reach = abs(math.sin(screen)) * half_w + abs(math.cos(screen)) * _LINE_HEIGHT * font / 2
+        radius = outer + NUMBER_GAP + reach
+        while True:
+            x, y = polar(radius, middle, wheel.rtl)
+            box = _number_box(x, y, text, font)
+            if not any(_overlap(box, other) for other in placed):
+                break
+            radius += font / 6
+        placed.append(box)
+        labels.append(Label(x=round(x, 2), y=round(y, 2), rotate=0.0, anchor="middle",
+                            lines=(text,)))
+    return tuple(labels)

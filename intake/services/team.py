@@ -26,9 +26,8 @@ from intake.services import values as value_service
 
 log = logging.getLogger(__name__)
 
-# The path of a colleague's personal link; the token after it is masked in logs.
+# The path of a colleague's personal link; intake.logs masks the token after it.
 LINK_PATH = "/w/colleague/"
-_LINK_IN_TEXT = re.compile(r"(/w/colleague/)[A-Za-z0-9_\-]+")
 MAX_NOTE = 2000
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
@@ -39,32 +38,6 @@ class TeamError(ValueError):
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def mask_links(text: str) -> str:
-    """A log line with every colleague link's token hidden."""
-    return _LINK_IN_TEXT.sub(r"\1[hidden]", text)
-
-
-class MaskColleagueLinks(logging.Filter):
-    """Hides colleague tokens in log records (the request line names the link)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(mask_links(a) if isinstance(a, str) else a
-                                for a in (record.args if isinstance(record.args, tuple)
-                                          else (record.args,)))
-        if isinstance(record.msg, str):
-            record.msg = mask_links(record.msg)
-        return True
-
-
-def install_log_mask() -> None:
-    """Attach the mask to the loggers that write request lines (idempotent)."""
-    for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, MaskColleagueLinks) for f in logger.filters):
-            logger.addFilter(MaskColleagueLinks())
 
 
 # ------------------------------------------------------------------------------ scope

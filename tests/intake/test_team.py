@@ -276,7 +276,7 @@ def test_colleague_links_never_reach_the_log(app, city):
                                ("127.0.0.1", "now", f'"GET {link} HTTP/1.1" 302 -'), None)
     assert logger.filter(record)
     lines = [record.getMessage()]
-    assert lines and token not in lines[0] and "/w/colleague/[hidden]" in lines[0]
+    assert lines and token not in lines[0] and "/w/colleague/[link]" in lines[0]
 
 
 def test_a_colleague_link_is_unguessable_and_a_bad_one_gets_the_friendly_page(app, city):

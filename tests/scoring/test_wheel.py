@@ -187,3 +187,36 @@ def test_sub_dimension_ring_sits_between_dimensions_and_categories_over_its_item
 
 def test_items_without_sub_dimension_leave_the_ring_empty():
     assert build_wheel(TREE).sub_dimensions == ()
+
+
+def _thin_and_wide_tree(rtl_names: bool = False) -> list[dict]:
+    """24 categories with 1 to 15 items, thin ones side by side (as the U4SSC catalog has)."""
+    sizes = [6, 7, 1, 6, 15, 4, 3, 4, 1, 2, 6, 6, 6, 6, 2, 4, 4, 4, 6, 2, 2, 5, 9, 1]
+    items = iter(range(1000))
+    return [{"id": f"D{d}", "label": f"Dimension {d}", "percent": 50.0, "band": 2,
+             "categories": [{"id": f"c{d}-{i}", "label": f"Category {d}-{i}", "percent": 50.0,
+                             "band": 2, "items": [{"id": str(next(items)), "label": "K",
+                                                   "band": 2, "status": "scored"}
+                                                  for _ in range(size)]}
+                            for i, size in enumerate(sizes[d * 8:(d + 1) * 8])]}
+            for d in range(3)]
+
+
+@pytest.mark.parametrize("rtl", [False, True])
+def test_phone_numbers_are_large_apart_and_inside_the_cropped_view(rtl):
+    from scoring.wheel import NUMBER_CROP, NUMBER_FONT, _number_box, _overlap
+
+    wheel = build_wheel(_thin_and_wide_tree(), rtl=rtl)
+    numbers = wheel.numbers
+    assert [label.lines[0] for label in numbers] == [str(i) for i in range(1, 25)]
+    boxes = [_number_box(label.x, label.y, label.lines[0], NUMBER_FONT) for label in numbers]
+    for index, box in enumerate(boxes):
+        assert not [other for other in boxes[index + 1:] if _overlap(box, other)], index
+        corners = [(box[0], box[1]), (box[0], box[3]), (box[2], box[1]), (box[2], box[3])]
+        assert max(math.hypot(x, y) for x, y in corners) <= NUMBER_CROP
+        # Outside the drawn rings: no corner inside the item ring's outer circle.
+        assert min(math.hypot(x, y) for x, y in corners) >= wheel.radii.item
+    # Each number sits in its category's direction.
+    for label, segment in zip(numbers, wheel.categories, strict=True):
+        x, y = polar(1, (segment.start + segment.end) / 2, rtl)
+        assert (label.x * x + label.y * y) / math.hypot(label.x, label.y) > 0.95
