@@ -9,6 +9,7 @@ from intake.models.duplicate import PossibleDuplicate
 from intake.models.gains import Consent, Initiative, Recommendation, ValueHistory
 from intake.models.job import JobRecord, JobState
 from intake.models.letter import Letter
+from intake.models.local_kpi import LocalKpi, LocalKpiStatus, LocalKpiValue
 from intake.models.pipeline import StageChange
 from intake.models.programme import CaseStudy, Milestone
 from intake.models.score import CategoryScore
@@ -48,6 +49,9 @@ __all__ = [
     "KpiProvenance",
     "KpiVerification",
     "Letter",
+    "LocalKpi",
+    "LocalKpiStatus",
+    "LocalKpiValue",
     "Milestone",
     "PossibleDuplicate",
     "MissingFigure",
