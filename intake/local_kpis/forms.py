@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from forms.builder import QUALITY_TIERS
 from intake.models.local_kpi import (
@@ -43,16 +44,16 @@ class ProposeForm(FlaskForm):
     unit = StringField(_l("Unit"), render_kw=_limit(MAX_UNIT))
     formula = StringField(_l("Formula, in words"), render_kw=_limit(MAX_FORMULA))
     kind = SelectField(_l("How the value is obtained"), validate_choice=False,
-                       choices=list(KIND_LABELS.items()))
+                       choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()])
     numerator_label = StringField(_l("Numerator (what is counted)"),
                                   render_kw=_limit(MAX_INPUT_LABEL))
     denominator_label = StringField(_l("Denominator (what it is divided by)"),
                                     render_kw=_limit(MAX_INPUT_LABEL))
     multiplier = SelectField(_l("Multiplier"), validate_choice=False,
-                             choices=[(str(m), f"× {m:,}".replace(",", "\u202f"))
+                             choices=[SelectChoice(str(m), f"× {m:,}".replace(",", "\u202f"))
                                       for m in MULTIPLIERS])
     direction = SelectField(_l("Which way is better"), validate_choice=False,
-                            choices=list(DIRECTION_LABELS.items()))
+                            choices=[SelectChoice(k, v) for k, v in DIRECTION_LABELS.items()])
     target = StringField(_l("Benchmark target"), render_kw={"inputmode": "decimal",
                                                             "maxlength": 40})
     target_source = StringField(_l("Source of the target"), render_kw=_limit(MAX_SOURCE))
@@ -68,7 +69,8 @@ class ValueForm(FlaskForm):
     direct = StringField(_l("Value"), render_kw={"inputmode": "decimal", "maxlength": 40})
     source = StringField(_l("Source of the figures"), render_kw=_limit(MAX_SOURCE))
     quality_tier = SelectField(_l("Quality of the figures"), validate_choice=False,
-                               choices=[("", "—"), *[(k, _l(v)) for k, v in QUALITY_TIERS]])
+                               choices=[SelectChoice("", "—"),
+                                        *[SelectChoice(k, _l(v)) for k, v in QUALITY_TIERS]])
 
 
 class DecisionForm(FlaskForm):

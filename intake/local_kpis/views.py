@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from forms.builder import QUALITY_TIERS
 from intake.extensions import db
@@ -125,7 +126,8 @@ def _page(*, propose_form: ProposeForm | None = None, value_forms: dict | None =
                 and _colleague_may_enter(k)]
     if propose_form is None:
         propose_form = ProposeForm(formdata=None)
-    propose_form.category_id.choices = [("", "—"), *names.items()]
+    propose_form.category_id.choices = [SelectChoice("", "—"),
+                                        *[SelectChoice(k, v) for k, v in names.items()]]
     forms = dict(value_forms or {})
     for kpi in kpis:
         if kpi.status == LocalKpiStatus.APPROVED and kpi.id not in forms:

@@ -156,6 +156,9 @@ GET_ROUTES: dict[str, tuple[str, str, int]] = {
     "programme.invoice": ("staff", "/staff/programme/cities/{city_id}/invoice.pdf", 200),
     "programme.outline": ("staff", "/staff/programme/cities/{city_id}/case-study-outline.md",
                           200),
+    "localkpi.index": ("city", "/w/local-kpis", 200),
+    "localkpi.staff": ("staff", "/staff/cities/{city_id}/local-kpis", 200),
+    "api.list_local_kpis": ("api", "/api/v1/cities/{city_id}/local-kpis", 200),
 }
 
 
