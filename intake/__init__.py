@@ -140,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     from intake.exports import bp as exports_bp
     from intake.gains import bp as gains_bp
     from intake.letter.views import bp as letters_bp
+    from intake.local_kpis import bp as local_kpis_bp
     from intake.main import bp as main_bp
     from intake.programme.views import bp as programme_bp
     from intake.public import bp as public_bp
@@ -167,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(gains_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(programme_bp)
+    app.register_blueprint(local_kpis_bp)
     init_scoring(app)
     init_summaries()
 

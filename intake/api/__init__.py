@@ -60,10 +60,11 @@ from intake.api import (  # noqa: E402
     fee,
     health,
     letters,
+    local_kpis,
     results,
     scores,
     values,
 )
 
 __all__ = ["bp", "catalog", "cities", "conversations", "errors", "exports", "fee", "health",
-           "init_api", "letters", "results", "scores", "values"]
+           "init_api", "letters", "local_kpis", "results", "scores", "values"]

@@ -10,6 +10,7 @@ from intake.models.export import ExportJob
 from intake.models.gains import Consent, Initiative, Recommendation, ValueHistory
 from intake.models.job import JobRecord, JobState
 from intake.models.letter import Letter
+from intake.models.local_kpi import LocalKpi, LocalKpiStatus, LocalKpiValue
 from intake.models.peers import PeerStatistic
 from intake.models.pipeline import StageChange
 from intake.models.programme import CaseStudy, Milestone
@@ -52,6 +53,9 @@ __all__ = [
     "KpiProvenance",
     "KpiVerification",
     "Letter",
+    "LocalKpi",
+    "LocalKpiStatus",
+    "LocalKpiValue",
     "Milestone",
     "PossibleDuplicate",
     "MissingFigure",

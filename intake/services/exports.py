@@ -158,6 +158,35 @@ def iter_rows(lang: str = "en", query=None, *, progress: Progress = None
             yield {**prefix, "sheet": sheet, **data, **versions}
 
 
+# The city's own indicators, apart from the 91: a sheet of their own (XLSX) and a section of
+# their own (JSON), one row per local KPI with its latest value and points.
+LOCAL_COLUMNS = ("city_id", "city_name", "id", "name", "unit", "formula", "kind", "multiplier",
+                 "numerator_label", "denominator_label", "direction", "target",
+                 "target_source", "category_id", "status", "approved_at", "reference_year",
+                 "numerator", "denominator", "value", "percent", "band", "source",
+                 "quality_tier", "verification", "compared_with_peers")
+
+
+def iter_local_rows(query=None) -> Iterator[dict[str, Any]]:
+    """One dict per local KPI of the cities of `query` (all cities when None)."""
+    from sqlalchemy.orm import selectinload
+
+    from intake.models.local_kpi import LocalKpi
+    from intake.services.local_kpis import as_data, row_for
+
+    ids = (query if query is not None else select(City)).with_only_columns(City.id)
+    kpis = db.session.execute(
+        select(LocalKpi, City.name).join(City, City.id == LocalKpi.city_id)
+        .where(LocalKpi.city_id.in_(ids.scalar_subquery()))
+        .options(selectinload(LocalKpi.values))
+        .order_by(City.name, City.id, LocalKpi.id)).all()
+    for kpi, city_name in kpis:
+        data = as_data(row_for(kpi))
+        approved = data["approved_at"]
+        yield {**data, "city_id": kpi.city_id, "city_name": city_name,
+               "approved_at": approved.isoformat(timespec="seconds") if approved else None}
+
+
 def city_rows(lang: str = "en", query=None) -> list[dict[str, Any]]:
     return list(iter_rows(lang, query))
 
@@ -217,7 +246,18 @@ def write_xlsx(target, lang: str = "en", query=None, *, now: datetime | None = N
     data.append(header)
     for row in iter_rows(lang, query, progress=progress):
         data.append(_text_cells(data, [row[column] for column in ALL_COLUMNS]))
+    local = book.create_sheet("Local KPIs")
+    local.freeze_panes = "A2"
+    local.append([_bold(local, column) for column in LOCAL_COLUMNS])
+    for row in iter_local_rows(query):
+        local.append(_text_cells(local, [row[column] for column in LOCAL_COLUMNS]))
     book.save(target)
+
+
+def _bold(sheet, text: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, text)
+    cell.font = Font(bold=True)
+    return cell
 
 
 def export_xlsx(lang: str = "en", *, now: datetime | None = None, query=None) -> bytes:
@@ -248,6 +288,10 @@ def stream_json(lang: str = "en", query=None, *, now: datetime | None = None,
     yield json.dumps(head, ensure_ascii=False)[:-1].encode("utf-8") + b', "cities": ['
     for number, each in enumerate(iter_cities(query, progress=progress)):
         text = json.dumps(_city_json(each, lang), ensure_ascii=False, default=str)
+        yield (("\n" if number == 0 else ",\n") + text).encode("utf-8")
+    yield b'], "local_kpis": ['
+    for number, row in enumerate(iter_local_rows(query)):
+        text = json.dumps(row, ensure_ascii=False, default=str)
         yield (("\n" if number == 0 else ",\n") + text).encode("utf-8")
     yield b"]}\n"
 

@@ -14,7 +14,16 @@ from functools import lru_cache
 from sqlalchemy import bindparam, case, func, select, true
 
 from intake.extensions import db
-from intake.models import CategoryScore, CategoryState, City, DataValue, JobRecord, KpiProvenance
+from intake.models import (
+    CategoryScore,
+    CategoryState,
+    City,
+    DataValue,
+    JobRecord,
+    KpiProvenance,
+    LocalKpi,
+    LocalKpiValue,
+)
 
 
 @lru_cache(maxsize=1)
@@ -43,6 +52,10 @@ def _fingerprint_query():
         per_city(KpiProvenance, func.max(KpiProvenance.updated_at)),
         states.c.versions, states.c.changed,
         per_city(CategoryScore, func.max(CategoryScore.id)),
+        # Local KPIs (shown apart from the 91): a decision, a withdrawal or a new figure.
+        per_city(LocalKpi, func.count()), per_city(LocalKpi, func.max(LocalKpi.updated_at)),
+        per_city(LocalKpiValue, func.count()),
+        per_city(LocalKpiValue, func.max(LocalKpiValue.updated_at)),
         jobs.c.count, jobs.c.changed, jobs.c.failed,
         select(City.updated_at).where(City.id == city_id).scalar_subquery(),
         select(City.access_key).where(City.id == city_id).scalar_subquery(),

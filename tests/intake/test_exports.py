@@ -41,7 +41,7 @@ def cities(app):
 
 def test_xlsx_keeps_hostile_text_as_text_and_has_versions(cities):
     book = load_workbook(io.BytesIO(export_xlsx()))
-    assert book.sheetnames == ["About", "Data"]
+    assert book.sheetnames == ["About", "Data", "Local KPIs"]  # local KPIs: a sheet of their own
     seen = set()
     for sheet in book.worksheets:
         for row in sheet.iter_rows():

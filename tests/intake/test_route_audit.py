@@ -160,6 +160,9 @@ GET_ROUTES: dict[str, tuple[str, str, int]] = {
     "programme.invoice": ("staff", "/staff/programme/cities/{city_id}/invoice.pdf", 200),
     "programme.outline": ("staff", "/staff/programme/cities/{city_id}/case-study-outline.md",
                           200),
+    "localkpi.index": ("city", "/w/local-kpis", 200),
+    "localkpi.staff": ("staff", "/staff/cities/{city_id}/local-kpis", 200),
+    "api.list_local_kpis": ("api", "/api/v1/cities/{city_id}/local-kpis", 200),
 }
 
 
@@ -213,6 +216,19 @@ def audit_world(app):
                          department="Statistics", categories=[CATEGORY], kpis=[])
     colleague_token = "route-audit-colleague-link-0123456789abcdef"
     member.token_hash = team.hash_token(colleague_token)
+    # A local KPI with figures (the city is published, so written as it was before).
+    from intake.models import LocalKpi, LocalKpiValue
+    from intake.models._types import utcnow
+
+    local = LocalKpi(city_id=city.id, name="Nights above 55 dB", unit="nights",
+                     formula="nights measured above 55 dB", kind="direct",
+                     direction="lower_is_better", target=10, target_source="WHO",
+                     category_id=CATEGORY, status="approved", proposed_by="route audit",
+                     decided_by_id=staff.id, decided_at=utcnow())
+    db.session.add(local)
+    db.session.flush()
+    db.session.add(LocalKpiValue(local_kpi_id=local.id, city_id=city.id, reference_year=2025,
+                                 direct=12, source="Noise map", updated_by="route audit"))
     db.session.commit()
     return {
         "city": city, "city_id": city.id, "letter_id": letter.id,
