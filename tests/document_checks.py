@@ -70,7 +70,8 @@ def assert_text(text: str, *, language: str, city: str, what: str) -> None:
     english = [term for term in glossary_terms()
                if re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", flat, re.I)]
     english += [sentence for sentence in translated_sentences(language) if sentence in flat]
-    assert english == [], f"{what} ({language}) keeps English: {english}"
+    where = [flat[max(0, flat.lower().find(e.lower()) - 80):][:200] for e in english]
+    assert english == [], f"{what} ({language}) keeps English: {english} in {where}"
 
 
 def assert_pdf(data: bytes, *, language: str, city: str, what: str,

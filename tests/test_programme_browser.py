@@ -327,3 +327,77 @@ def test_from_the_letter_to_recognition(sqlite_app):
     assert city.stage == ProgrammeStage.PUBLISHED
     values = value_service.get_city_values(city_id)
     assert (values["hh_internet"], values[REFUSED]) == (42_500, 120)
+
+
+def bring_to_recognition(city_id: int) -> None:
+    """What the English walk does step by step, done directly: the Arabic run checks the
+    documents those steps produce."""
+    from decimal import Decimal
+
+    from intake.models.programme import MilestoneKind
+    from intake.services import pipeline, programme
+    from intake.services import verification as verification_service
+
+    # Names are people's names, never the English words the glossary translates.
+    sec = make_staff(name="Sara Haddad")
+    verifier = make_staff(email="ver@example.org", role="verifier", name="Vera Nasser")
+    fill_ict(city_id)
+    for stage in ("acknowledged", "data_collection", "submitted", "in_verification"):
+        pipeline.move_city(city_id, stage, actor=sec)
+    programme.record_milestone(city_id, MilestoneKind.FEE_INVOICED, actor=sec,
+                               amount=Decimal("3000"), currency="USD")
+    programme.record_milestone(city_id, MilestoneKind.FEE_PAID, actor=sec,
+                               amount=Decimal("3000"), currency="USD")
+    pipeline.assign_verifier(city_id, verifier.id, actor=sec)
+    for kpi in value_service.catalog().kpis_in(ICT):
+        verification_service.mark_kpi(city_id, kpi.code, "verified", actor=verifier)
+    pipeline.move_city(city_id, "verified", actor=sec)
+    programme.record_milestone(city_id, MilestoneKind.CERTIFICATE_ISSUED, actor=sec)
+    programme.save_case_study(city_id, actor=sec, writer_name="Wanda Writer",
+                              status="assigned")
+    db.session.close()
+
+
+def test_every_document_in_arabic(sqlite_app):
+    """The official talks to the assistant in Arabic: the letter, the invoice (in the city's
+    language), and the report, certificate, outline and snapshot the staff and the city
+    open in Arabic are Arabic, right to left, with no English left where a term exists."""
+    city_name = ARABIC[0]
+    with live_server(sqlite_app) as base, chromium(viewport=WIDE, locale="ar") as c:
+        problems: list[str] = []
+        official = watch(c.new_page(), problems)
+        links = ask_for_the_letter(official, base, ARABIC, "ar")
+        check_letter(official, base, links, language="ar", city=city_name)
+        city_id = db.session.execute(
+            select(City.id).where(City.name == city_name)).scalar_one()
+        bring_to_recognition(city_id)
+
+        staff = new_page(c, problems)
+        sign_in(staff, base, "sec@example.org", language="ar")
+        staff.goto(f"{base}/staff/cities/{city_id}")
+        staff.locator(f"a[href$='/staff/programme/cities/{city_id}']").click()
+        assert_page(staff, language="ar", city=city_name, what="programme page")
+        both_widths(staff, "programme-fee-ar")
+        invoice = assert_pdf(download(staff, staff.locator("a[href$='/invoice.pdf']")),
+                             language="ar", city=city_name, what="invoice")
+        assert "3,000.00 USD" in invoice
+        outline = download(staff, staff.locator("a[href$='/case-study-outline.md']")).decode()
+        assert_text(outline, language="ar", city=city_name, what="case study outline")
+
+        staff.goto(f"{base}/staff/verify/{city_id}/")
+        staff.locator(f"a[href$='/staff/verify/{city_id}/report.html']").first.click()
+        assert_page(staff, language="ar", city=city_name, what="report (HTML)")
+        both_widths(staff, "programme-report-ar")
+        assert_pdf(download(staff, staff.locator("a[href$='/report.pdf']")), language="ar",
+                   city=city_name, what="report (PDF)")
+        assert_pdf(download(staff, staff.locator("a[href$='/certificate.pdf']")),
+                   language="ar", city=city_name, what="certificate")
+
+        city = new_page(c, problems)
+        city.goto(f"{base}{links['workspace']}?lang=ar")
+        city.locator("#snapshot-link").click()
+        assert_page(city, language="ar", city=city_name, what="snapshot")
+        both_widths(city, "programme-snapshot-ar")
+        assert_pdf(fetch(city, f"{base}/snapshot/snapshot.pdf"), language="ar",
+                   city=city_name, what="snapshot (PDF)")
+        assert problems == []
