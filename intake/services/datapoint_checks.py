@@ -118,6 +118,13 @@ def check_data_point(city_id: int, data_point_id: str, status: str, *, actor: Us
     values = {"status": status, "note": note, "checked_text": text,
               "checked_not_available": not_available,
               "verifier_id": actor.id if actor is not None else None, "at": utcnow()}
+    row = _store(city_id, data_point_id, values)
+    if status == CHECK_NO:
+        _tell_the_city(city_id, data_point_id, note, actor)
+    return row
+
+
+def _store(city_id: int, data_point_id: str, values: dict) -> DataPointCheck:
     row = checks(city_id).get(data_point_id)
     if row is None:
         row = DataPointCheck(city_id=city_id, data_point_id=data_point_id, **values)
@@ -132,6 +139,24 @@ def check_data_point(city_id: int, data_point_id: str, status: str, *, actor: Us
         setattr(row, name, value)
     db.session.commit()
     return row
+
+
+def _tell_the_city(city_id: int, data_point_id: str, note: str, actor: User | None) -> None:
+    """A NO reaches the city as a question on the figure: it sees the reason in its
+    workspace (and by e-mail) and answers with the corrected figure."""
+    from intake.models.verification import CLOSED, Question
+    from intake.services import verification
+
+    text = _("This figure is not accepted: %(reason)s", reason=note)
+    thread = db.session.execute(
+        select(Question).where(Question.city_id == city_id,
+                               Question.data_point_id == data_point_id,
+                               Question.status != CLOSED)
+        .order_by(Question.id.desc()).limit(1)).scalar_one_or_none()
+    if thread is not None and actor is not None:
+        verification.reply_as_staff(thread.id, text, city_id=city_id, actor=actor)
+    else:
+        verification.open_question(city_id, data_point_id, text, actor=actor)
 
 
 def summary(city_id: int) -> dict[str, int]:

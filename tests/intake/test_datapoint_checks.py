@@ -9,6 +9,7 @@ from intake.services import datapoint_checks as checks
 from intake.services import values as value_service
 from intake.services.reports import build_report
 from intake.services.verification import VerificationError
+from tests.conftest import csrf_token_from
 from tests.intake import test_verification
 from tests.intake.test_verification import ICT, as_verifier, post
 
@@ -75,3 +76,35 @@ def test_only_staff_with_the_city_check_its_figures(app, world):
                     {"status": "yes", "note": ""}, "/staff/")
     assert response.status_code == 403
     assert checks.checks(city.id) == {}
+
+
+def test_a_refused_figure_reaches_the_city_as_a_question_it_answers(app, client, world):
+    """The city never sees the verifier's page: a NO must reach its workspace (and its
+    mailbox) with the reason, and the answer carries the corrected figure."""
+    from tests.intake.test_verification import as_city
+
+    city = world["mine"]
+    as_verifier(client)
+    assert check(client, city, "hh_internet", "no", "Counts businesses too").status_code == 302
+    # Refused again before the city answered: the same thread, not a second question.
+    assert check(client, city, "hh_internet", "no", "Still counts businesses").status_code == 302
+    questions = service_questions(city.id)
+    assert [(q.data_point_id, q.status) for q in questions] == [("hh_internet", "open")]
+    assert [m.text for m in questions[0].messages] == [
+        "This figure is not accepted: Counts businesses too",
+        "This figure is not accepted: Still counts businesses"]
+
+    as_city(client, city)
+    page = client.get("/w/questions/?lang=en").text
+    assert "This figure is not accepted: Counts businesses too" in page
+    answered = client.post(f"/w/questions/{questions[0].id}/answer", data={
+        "text": "Households only now.", "new_value": "39000",
+        "csrf_token": csrf_token_from(page)})
+    assert answered.status_code == 302
+    assert checks.states(city.id)["hh_internet"].status == "changed"
+
+
+def service_questions(city_id: int):
+    from intake.services.verification import questions
+
+    return questions(city_id)

@@ -3,6 +3,7 @@ certificate and award, skipped steps, and the case study with its outline."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -201,3 +202,21 @@ def test_the_invoice_form_is_prefilled_with_the_citys_fee(app, city, signed_in):
     page = signed_in.get(page_of(city)).text
     # 520 000 inhabitants, developed economy: 8 000 (no letter yet, so from the fee table).
     assert 'id="amount-fee_invoiced"' in page and 'value="8000.00"' in page
+
+
+def test_the_city_page_shows_the_fee_and_recognition_between_the_steps(app, city, secretariat,
+                                                                      signed_in):
+    """The pipeline a secretariat reads on the city's page is the whole programme: the fee
+    paid and the recognition steps sit between the stages, a skipped step shown as such."""
+    from intake.models.programme import MilestoneKind
+
+    service.record_milestone(city.id, MilestoneKind.FEE_INVOICED, actor=secretariat,
+                               status="skipped", note="Paid by the national hub")
+    page = signed_in.get(f"/staff/cities/{city.id}?lang=en").text
+    track = page.split('class="stage-track"', 1)[1].split("</ol>", 1)[0]
+    labels = re.findall(r"<li[^>]*>([^<]+)", track)
+    assert [label.strip() for label in labels] == [
+        "Letter received", "Acknowledged", "Fee invoiced", "Fee paid", "Data collection",
+        "Submitted", "In verification", "Verified", "Certificate issued", "Published",
+        "Award nominated"]
+    assert 'class="skipped milestone"' in track and "(skipped)" in track

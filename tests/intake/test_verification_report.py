@@ -179,3 +179,13 @@ def test_certificate_names_the_catalog_and_benchmark_versions(app, client, world
         f"/staff/verify/{world['city'].id}/certificate.pdf?lang=en").data).split())
     assert f"KPI catalog {catalog().version}." in text
     assert f"Benchmark set {catalog().benchmark_version}." in text
+
+
+def test_the_contents_list_every_section_of_the_report(app, client, world):
+    """On a phone the report is long: every section is one tap away from its contents."""
+    sign_in(client, email="ver@example.org")
+    page = client.get(f"/staff/verify/{world['city'].id}/report.html?lang=en").text
+    toc = page.split('class="page-toc"', 1)[1].split("</nav>", 1)[0]
+    sections = re.findall(r'<section class="report-section" id="([^"]+)"', page)
+    assert len(sections) >= 9
+    assert re.findall(r'href="#([^"]+)"', toc) == sections
