@@ -284,6 +284,9 @@ def rebuild_all() -> dict[str, int]:
     rows = 0
     for group in sorted(groups, key=lambda g: (g.band, g.economy)):
         rows += compute_group(group)
+    # End the reading transaction too: on SQLite it holds the write lock (BEGIN IMMEDIATE)
+    # even when no group needed computing.
+    db.session.commit()
     return {"groups": len(groups), "rows": rows}
 
 

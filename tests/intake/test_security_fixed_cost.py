@@ -11,9 +11,26 @@ from flask_talisman import Talisman
 from intake.security import CONTENT_SECURITY_POLICY, _Talisman
 from tests.conftest import csrf_token_from
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-       "frame-ancestors 'none'")
+
+def _expected_csp() -> str:
+    """The policy as written: its directives in order, script-src and style-src also allowing
+    the snapshot's inline copies of the portal's own files by their hashes (never
+    'unsafe-inline')."""
+    from pathlib import Path
+
+    import intake
+    from intake.assets import inline_csp_sources
+
+    sources = inline_csp_sources(str(Path(intake.__file__).parent / "static"))
+    parts = []
+    for directive, value in CONTENT_SECURITY_POLICY.items():
+        value = value if isinstance(value, str) else " ".join(value)
+        parts.append(" ".join([directive, value, *sources.get(directive, [])]))
+    return "; ".join(parts)
+
+
+CSP = _expected_csp()
+assert "'sha256-" in CSP and "unsafe-inline" not in CSP
 EXPECTED = {
     "Content-Security-Policy": CSP,
     "X-Frame-Options": "DENY",
