@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from intake.services.cities import create_city
 from intake.services.links import workspace_url
@@ -48,13 +49,15 @@ def test_a_kpi_reported_directly_then_with_raw_inputs(sqlite_app, lang, width):
         screenshot(page, f"direct-result-{tag}")
         # Raw inputs given as well: the reported result still counts, and the page says so.
         page.fill('input[name="dp_hh_internet"]', households_online)
-        page.locator('.wizard-buttons button[value="save"]').click()
-        page.wait_for_load_state()
+        # The draft is saved in place: wait for the portal's answer before leaving the page.
+        with page.expect_response(lambda r: r.request.method == "POST") as saved:
+            page.locator('.wizard-buttons button[value="save"]').click()
+        assert saved.value.ok
         page.goto(f"{base}/w/c/{ICT}/0?lang={lang}")
         page.fill('input[name="dp_hh_total"]', households)
-        page.locator('.wizard-buttons button[value="next"]').click()
-        page.wait_for_load_state()
-        assert page.locator(".direct-note").is_visible()
+        with page.expect_navigation():
+            page.locator('.wizard-buttons button[value="next"]').click()
+        expect(page.locator(".direct-note")).to_be_visible()
         screenshot(page, f"direct-result-and-raw-{tag}")
         assert problems == []
     values = get_city_values(city_id)

@@ -337,19 +337,19 @@ def _scores(client, city):
 
 
 def test_shown_apart_and_never_in_the_scores_of_the_91_or_peers(app, staff):
-    from intake.services import gains
+    from intake.services.peers import compare_with_peers
 
     city = city_with_ict("Heatville")
     peer = city_with_ict("Peerton")
     before = _scores(None, city)
-    peers_before = gains.compare_with_peers(peer)
+    peers_before = compare_with_peers(peer)
     kpi = approved(city, staff)
     service.save_value(city.id, kpi.id, {"reference_year": "2025", "numerator": "27000",
                                          "denominator": "60000", "source": "Register"},
                        actor="Fay")
     db.session.expire_all()
     assert _scores(None, city) == before
-    assert repr(gains.compare_with_peers(peer)) == repr(peers_before)
+    assert repr(compare_with_peers(peer)) == repr(peers_before)
     page = app.test_client().get(f"/snapshot/{snapshot_token(city)}").text
     local = page.split('id="local-kpis"', 1)[1]
     assert page.index('id="every-kpi"') < page.index('id="local-kpis"')

@@ -189,3 +189,15 @@ def test_the_contents_list_every_section_of_the_report(app, client, world):
     sections = re.findall(r'<section class="report-section" id="([^"]+)"', page)
     assert len(sections) >= 9
     assert re.findall(r'href="#([^"]+)"', toc) == sections
+
+
+def test_arabic_report_keeps_version_names_in_their_order(app, client, world):
+    """"2026.2" and "provisional-2026-12" inside Arabic text are isolated left-to-right runs,
+    so a reader sees them as written, not with their parts reversed."""
+    sign_in(client)
+    catalog = load_catalog()
+    refresh()
+    arabic = client.get(f"/staff/verify/{world['city'].id}/report.html?lang=ar").text
+    refresh()
+    assert f'<bdi dir="ltr">{catalog.version}</bdi>' in arabic
+    assert f'<bdi dir="ltr">{catalog.benchmark_version}</bdi>' in arabic
