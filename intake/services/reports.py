@@ -29,6 +29,7 @@ class KpiLine:
     status: str  # verified | not_verified | pending | not_reported
     note: str | None = None
     reported_directly: bool = False  # the city gave the result itself (not computed)
+    dimension: str = ""  # the dimension's name: long lists are read (and folded) by dimension
 
 
 @dataclass
@@ -62,6 +63,14 @@ class Report:
     @property
     def certified(self) -> bool:
         return has_certificate(self.city)
+
+    @staticmethod
+    def by_dimension(lines: list[KpiLine]) -> list[tuple[str, list[KpiLine]]]:
+        """The lines grouped by dimension, in the catalog's order."""
+        groups: dict[str, list[KpiLine]] = {}
+        for line in lines:
+            groups.setdefault(line.dimension, []).append(line)
+        return list(groups.items())
 
 
 def has_certificate(city: City) -> bool:
@@ -97,13 +106,15 @@ def build_report(city: City, language: str, rtl: bool) -> Report:
     report = Report(city=city, language=language, rtl=rtl, snapshot=snapshot,
                     reference=reference(city), date=verified_on(city) or now, generated_at=now)
     category_names = {c.id: c.name.get(language) for c in cat.categories}
+    dimension_names = {d.id: d.name.get(language) for d in cat.dimensions}
     for kpi in cat.kpis:
         counted = counted_results(kpi, values)
         mark = marks.get(kpi.code)
         line = KpiLine(kpi.code, kpi.name.get(language), category_names[kpi.category],
                        PENDING, mark.note if mark else None,
                        reported_directly=any(c[1] and c[0] is not None
-                                             for c in counted.values()))
+                                             for c in counted.values()),
+                       dimension=dimension_names[kpi.dimension])
         reported_items = sum(c[0] is not None for c in counted.values())
         report.items_total += len(counted)
         report.items_reported += reported_items

@@ -201,3 +201,27 @@ def test_arabic_report_keeps_version_names_in_their_order(app, client, world):
     refresh()
     assert f'<bdi dir="ltr">{catalog.version}</bdi>' in arabic
     assert f'<bdi dir="ltr">{catalog.benchmark_version}</bdi>' in arabic
+
+
+def test_kpi_lists_are_read_by_dimension_and_fold_on_a_phone(app, client, world):
+    """86 KPIs not reported are one table per dimension, each a <details> left open in the
+    HTML (so the page reads whole without JavaScript) that the sections script folds on a
+    phone; the PDF has the same dimension headings and nothing to fold."""
+    sign_in(client)
+    catalog = load_catalog()
+    page = client.get(f"/staff/verify/{world['city'].id}/report.html?lang=en").text
+    missing = page.split('id="report-not-reported"')[1].split("</section>")[0]
+    counts = {d.name.get("en"): sum(k.dimension == d.id for k in catalog.kpis)
+              for d in catalog.dimensions}
+    counts["Economy"] -= 5  # the five ICT KPIs of the world fixture are reported
+    for name, count in counts.items():
+        assert re.search(rf'<details class="dimension-details" open><summary><h3 '
+                         rf'class="report-dimension">{re.escape(name)} <span class="num">'
+                         rf"\({count}\)</span></h3></summary>", missing), name
+    assert missing.count("<table") == 3
+    assert "sections.js" not in page and "dimension-details" in page  # the script is inline
+    assert 'details.dimension-details' in page.split("<script>", 1)[1]
+    text = pdf_text(client.get(f"/staff/verify/{world['city'].id}/report.pdf?lang=en").data)
+    missing_text = text.split("KPIs not reported (86)", 1)[1]
+    for name, count in counts.items():
+        assert f"{name} ({count})" in missing_text, name
