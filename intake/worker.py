@@ -75,6 +75,17 @@ def break_dead_scheduler_locks(connection: Redis, queue_names: list[str]) -> lis
     return released
 
 
+def stop_was_requested(worker: object) -> bool:
+    """Whether the worker was told to stop (SIGTERM, SIGINT), busy or idle.
+
+    RQ sets `_stop_requested` only when the signal comes during a job; an idle worker
+    records the request's date and leaves its loop. Taking that return for a lost Redis
+    connection restarted the worker, so a stopped service ran on until SIGKILL.
+    """
+    return bool(getattr(worker, "_stop_requested", False)
+                or getattr(worker, "_shutdown_requested_date", None) is not None)
+
+
 def supervise(make_worker: Callable[[], object], connection: Redis, *,
               queue_names: list[str], burst: bool, on_connect: Callable[[], None],
               sleep: Callable[[float], None] = time.sleep) -> None:
@@ -104,7 +115,7 @@ def supervise(make_worker: Callable[[], object], connection: Redis, *,
             sleep(delay)
             delay = min(delay * 2, MAX_BACKOFF)
             continue
-        if burst or getattr(worker, "_stop_requested", False):
+        if burst or stop_was_requested(worker):
             return
         # work() returned without a stop request: RQ gave up on its connection.
         if time.monotonic() - started > 10 * MAX_BACKOFF:

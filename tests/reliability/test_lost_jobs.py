@@ -157,6 +157,7 @@ def workers(database_url, redis_url, tmp_path, smtp):
         return worker
 
     yield start
+    db.session.rollback()  # SQLite: a lock held here would keep a finishing job waiting
     stop_all(started)
 
 
@@ -266,3 +267,27 @@ def test_a_dead_schedulers_lock_does_not_hold_back_retries(web, workers, redis_u
     assert marker.read_text() == "2"
     assert db.session.get(JobRecord, record.id).attempts == 2
     assert connection.get("rq:scheduler-lock:default") not in (None, b"dead-scheduler")
+
+
+def test_an_idle_worker_stops_on_sigterm_with_its_scheduler(web, workers, redis_url):
+    """systemd (or a deploy) stops a waiting worker with SIGTERM: the worker and its scheduler
+    exit, instead of the supervisor taking the stop for a lost connection and starting a new
+    worker that runs on until SIGKILL."""
+    from rq import Worker
+
+    worker = workers()
+    connection = Redis.from_url(redis_url)
+    wait_until(lambda: any(w.get_state() == "idle" for w in Worker.all(connection=connection)),
+               "the worker to wait for jobs", worker=worker)
+    family = [worker.process.pid, *_descendants(worker.process.pid)]
+    assert len(family) >= 2  # the worker and its scheduler process
+    worker.signal(signal.SIGTERM)
+    try:
+        assert worker.process.wait(timeout=15) == 0, worker.log.read_text()[-3000:]
+    except subprocess.TimeoutExpired:
+        raise AssertionError("the worker ran on after SIGTERM:\n"
+                             + worker.log.read_text()[-3000:]) from None
+    alive = [pid for pid in family if Path(f"/proc/{pid}").exists()
+             and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1][:3]]
+    assert alive == []
+    assert Worker.all(connection=connection) == []
