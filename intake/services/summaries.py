@@ -148,9 +148,27 @@ def _refresh_chunk(connection: Connection, ids: list[int], with_milestones: bool
                 "certificate_issued_on": done.get(MilestoneKind.CERTIFICATE_ISSUED),
                 "award_nominated_on": done.get(MilestoneKind.AWARD_NOMINATED),
             })
-    connection.execute(delete(CitySummary).where(CitySummary.city_id.in_(ids)))
+    present = [row["city_id"] for row in rows]
+    connection.execute(delete(CitySummary).where(CitySummary.city_id.in_(ids),
+                                                 CitySummary.city_id.not_in(present)))
     if rows:
-        connection.execute(insert(CitySummary), rows)
+        connection.execute(_upsert(connection, rows[0].keys()), rows)
+
+
+def _upsert(connection: Connection, columns: Iterable[str]):
+    """INSERT … ON CONFLICT (city_id) DO UPDATE: two transactions refreshing the same
+    city at once both end with its row. (Delete-then-insert let the second one's delete
+    find nothing once the first had committed, and its insert then broke the key.)"""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif connection.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - the portal runs on PostgreSQL or SQLite
+        return insert(CitySummary)
+    statement = dialect_insert(CitySummary)
+    return statement.on_conflict_do_update(
+        index_elements=[CitySummary.city_id],
+        set_={name: statement.excluded[name] for name in columns if name != "city_id"})
 
 
 # ------------------------------------------------------------------------------ upkeep

@@ -184,3 +184,41 @@ def test_the_same_completion_ten_times_at_once_queues_one_scoring_job(app):
     assert state.status == "complete"
     assert _count(ValueAudit, ValueAudit.city_id == city_id) == len(
         [k for k in DRAINAGE_ANSWERS if k.startswith("dp_")])
+
+
+def test_two_transactions_refreshing_one_citys_summary_both_commit(postgres_app):
+    """Two requests rebuild the same city's list row at once (PostgreSQL, READ COMMITTED):
+    the second waits for the first and then updates the row; before, its delete found
+    nothing left to delete and its insert broke the primary key (a 500 for that user)."""
+    from intake.models.summary import CitySummary
+    from intake.services.summaries import refresh
+
+    city_id = create_city(name="Twice", population=60_000).id
+    db.session.commit()
+    engine = db.engine
+    first, second = engine.connect(), engine.connect()
+    failures: list[BaseException] = []
+    try:
+        first_tx = first.begin()
+        refresh(first, [city_id], with_milestones=True)  # holds the row until it commits
+
+        def other() -> None:
+            try:
+                with second.begin():
+                    refresh(second, [city_id], with_milestones=True)
+            except BaseException as error:  # noqa: BLE001 - reported below
+                failures.append(error)
+
+        racer = threading.Thread(target=other)
+        racer.start()
+        racer.join(1.0)
+        assert racer.is_alive()  # waiting on the first transaction's row lock
+        first_tx.commit()
+        racer.join(30)
+        assert not racer.is_alive() and failures == [], failures
+    finally:
+        first.close()
+        second.close()
+    db.session.expire_all()
+    assert db.session.execute(select(func.count()).select_from(CitySummary).where(
+        CitySummary.city_id == city_id)).scalar_one() == 1
