@@ -61,9 +61,12 @@ worker: install translations
 lint: install-test
 	$(BIN)/ruff check .
 
+# One pytest process per core (pytest-xdist); each has its own PostgreSQL database, SQLite
+# file, redis-server and Chromium, so they never share state. PYTEST_WORKERS=0 runs in one.
+PYTEST_WORKERS ?= auto
 test: system-deps install-test translations
 	$(BIN)/ruff check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Writes a new revision from the difference between the models and the migrations so far.
 # Run after changing a model; review the result (data moves are written by hand).
