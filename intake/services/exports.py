@@ -17,9 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from sqlalchemy import select, tuple_
 
 from intake.extensions import db
@@ -212,6 +209,8 @@ def export_csv(lang: str = "en", query=None) -> bytes:
 
 
 def _text_cells(sheet, values: list[Any]) -> list[Any]:
+    from openpyxl.cell import WriteOnlyCell
+
     cells = []
     for value in values:
         if isinstance(value, str):
@@ -227,6 +226,12 @@ def _text_cells(sheet, values: list[Any]) -> list[Any]:
 def write_xlsx(target, lang: str = "en", query=None, *, now: datetime | None = None,
                progress: Progress = None) -> None:
     """The workbook written row by row (openpyxl's write-only mode) to a path or file."""
+    # openpyxl is imported here, not with the module: a web process that never writes a
+    # workbook does not hold it (about 12 MB).
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     versions = _versions()
     book = Workbook(write_only=True)
     about = book.create_sheet("About")
@@ -254,7 +259,10 @@ def write_xlsx(target, lang: str = "en", query=None, *, now: datetime | None = N
     book.save(target)
 
 
-def _bold(sheet, text: str) -> WriteOnlyCell:
+def _bold(sheet, text: str):
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     cell = WriteOnlyCell(sheet, text)
     cell.font = Font(bold=True)
     return cell

@@ -18,7 +18,6 @@ from intake.extensions import db
 from intake.fees import FeeQuote
 from intake.i18n import text_direction
 from intake.jobs import enqueue, job_handler
-from intake.letter.docx import render_docx
 from intake.letter.render import pdf_stylesheet_href, render_html, render_pdf
 from intake.letter.texts import template_version
 from intake.models import City
@@ -61,6 +60,8 @@ def enqueue_rendering(letter: Letter):
 
 def render_documents(letter: Letter) -> dict[str, bytes]:
     """The three documents of a letter, from its frozen content (no side effects)."""
+    from intake.letter.docx import render_docx  # python-docx loads when a letter is made
+
     letter_date: date = letter.created_at.date()
     arguments = {"locale": letter.locale, "template_version": letter.template_version,
                  "letter_date": letter_date}

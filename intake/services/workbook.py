@@ -17,9 +17,6 @@ from typing import Any
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from forms.builder import QUALITY_TIER_IDS
 from forms.fields import format_plain, parse_boolean, parse_value, parse_year, read_count
@@ -194,9 +191,11 @@ def _origin_labels(lang: str) -> dict[str, str]:
         return dict(origin_choices())
 
 
-def _origin_dropdown(lang: str) -> DataValidation:
+def _origin_dropdown(lang: str):
     """The origin column's dropdown: the codes (an inline list, so no extra sheet; labels
     hold commas, which such a list would split), each explained in the cell's message."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     labels = _origin_labels(lang)
     check = DataValidation(type="list", allow_blank=True,
                            formula1='"' + ",".join(labels) + '"')
@@ -211,6 +210,10 @@ def _origin_dropdown(lang: str) -> DataValidation:
 
 
 def export_xlsx(city_id: int, lang: str = "en") -> bytes:
+    # openpyxl loads on first use: most requests of a web process never need it.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     book.remove(book.active)
     sheets: dict[str, Any] = {}
@@ -317,6 +320,8 @@ def read_workbook(data: bytes) -> list[tuple[str, int, dict]]:
         raise WorkbookError(_l("This is not an Excel workbook (.xlsx). Export the workbook "
                                "from this page, fill it in and upload it as .xlsx."))
     _check_parts(data)
+    from openpyxl import load_workbook
+
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on damaged files

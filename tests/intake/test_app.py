@@ -169,3 +169,22 @@ def test_home_page_never_serves_one_visitors_message_to_another(app):
     visitor_a.get("/flash-for-test")
     assert "private note for visitor A" in visitor_a.get("/?lang=en").get_data(as_text=True)
     assert "private note for visitor A" not in visitor_b.get("/?lang=en").get_data(as_text=True)
+
+
+def test_a_web_process_loads_the_document_libraries_only_when_it_writes_a_document(tmp_path):
+    """WeasyPrint, python-docx and openpyxl weigh about 45 MB; a web process serving pages
+    (most of its life) does not hold them until it writes a PDF, a letter or a workbook."""
+    code = (
+        "import sys\n"
+        "from intake import create_app\n"
+        f"app = create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/x.db',"
+        " 'SECRET_KEY': 'x', 'TESTING': True})\n"
+        "app.test_client().get('/')\n"
+        "print(sorted(m for m in ('weasyprint', 'docx', 'openpyxl') if m in sys.modules))\n"
+        "from intake.services.workbook import export_xlsx\n"
+        "from intake.letter.render import render_pdf\n"
+        "print(sorted(m for m in ('weasyprint', 'docx', 'openpyxl') if m in sys.modules))\n")
+    lines = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, timeout=120).stdout.splitlines()
+    assert lines[-2] == "[]"
+    assert lines[-1] == "[]"  # importing the services still loads nothing: only using them

@@ -17,9 +17,8 @@ import pytest
 from docx import Document
 
 from intake.letter.docx import render_docx
+from intake.letter.pdf import LetterURLFetcher, RefusedURL
 from intake.letter.render import (
-    LetterURLFetcher,
-    RefusedURL,
     clean_text,
     pdf_stylesheet_href,
     render_html,
