@@ -190,3 +190,33 @@ def test_long_pages_fold_on_a_phone_and_open_from_the_contents(sqlite_app):
         page.set_viewport_size({"width": 1280, "height": 900})
         page.reload()
         assert all(sections.nth(i).evaluate("d => d.open") for i in range(sections.count()))
+
+
+def test_the_verification_report_folds_by_dimension_on_a_phone(sqlite_app):
+    """86 KPIs not reported read as three dimension headings on a phone; the contents link
+    opens the section's first dimension; on a wide screen everything is open."""
+    from intake.services.cities import create_city
+    from tests.intake.test_accounts import make_staff
+    from tests.test_programme_browser import sign_in
+
+    make_staff()
+    city_id = create_city(name="Foldtown", population=70_000).id
+    db.session.close()
+    with live_server(sqlite_app) as base, chromium(
+            viewport={"width": 360, "height": 740}) as context:
+        page = context.new_page()
+        problems = watch_console(page)
+        sign_in(page, base, "sec@example.org")
+        page.goto(f"{base}/staff/verify/{city_id}/report.html?lang=en")
+        folds = page.locator("#report-not-reported details.dimension-details")
+        assert folds.count() == 3
+        assert all(not folds.nth(i).evaluate("d => d.open") for i in range(3))
+        assert not page.get_by_text("EC: ICT: WS: 1C").first.is_visible()
+        page.locator(".page-toc a[href='#report-not-reported']").click()
+        assert folds.nth(0).evaluate("d => d.open")
+        assert page.get_by_text("EC: ICT: WS: 1C").first.is_visible()
+        screenshot(page, "report-folded-phone-en")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.reload()
+        assert all(folds.nth(i).evaluate("d => d.open") for i in range(3))
+        assert problems == []

@@ -4,9 +4,11 @@ A city official talks to the assistant and gets the participation letter; the se
 finds it in the inbox, acknowledges it, invoices the fee and records it paid, moves the city
 through the programme's steps and assigns a verifier; the verifier asks a question and refuses
 one figure, the city answers and corrects it from its workspace link, the verifier accepts
-the corrected figure and verifies the KPIs; the secretariat marks the city verified, reads
-its full report, hands over the certificate, publishes the city with its consent, nominates
-it for an award and gives the case study to a writer, who starts from the generated outline.
+the corrected figure and verifies the KPIs; the city adds a KPI of its own, which the
+secretariat approves and the report carries apart from the 91; the secretariat marks the
+city verified, reads its full report, hands over the certificate, publishes the city with
+its consent, nominates it for an award and gives the case study to a writer, who starts
+from the generated outline.
 Every document is checked on the way, in English and again in Arabic.
 """
 
@@ -113,6 +115,50 @@ def both_widths(page, name: str) -> None:
     screenshot(page, f"{name}-360")
     page.set_viewport_size(WIDE)
     assert overflow <= 1, f"{name}: {overflow}px wider than a phone: {wide}"
+
+
+LOCAL_KPI = "Households on district heating"
+
+
+def add_local_kpi(city_page, staff, base: str, city_id: int) -> None:
+    """The city defines a KPI of its own, the secretariat approves it, the city reports it."""
+    from playwright.sync_api import expect
+
+    city_page.locator("nav.subnav a[href='/w/local-kpis']").click()
+    city_page.wait_for_url(f"{base}/w/local-kpis")
+    city_page.locator("#local-name").fill(LOCAL_KPI)
+    city_page.locator("#local-category").select_option(ICT)
+    city_page.locator("#local-unit").fill("%")
+    city_page.locator("#local-formula").fill("connected households / all households × 100")
+    city_page.locator("#local-kind").select_option("ratio")
+    city_page.locator("#local-numerator").fill("Households connected")
+    city_page.locator("#local-denominator").fill("All households")
+    city_page.locator("#local-multiplier").select_option("100")
+    city_page.locator("#local-direction").select_option("higher_is_better")
+    city_page.locator("#local-target").fill("60")
+    city_page.locator("#local-target-source").fill("City climate plan 2030")
+    city_page.locator("#propose button[type=submit]").click()
+    city_page.wait_for_load_state()
+    card = city_page.locator("article.local-kpi").first
+    expect(card.locator(".badge-warning")).to_be_visible()
+
+    staff.goto(f"{base}/staff/cities/{city_id}")
+    staff.locator("#local-kpis-link").click()
+    staff.wait_for_url(f"{base}/staff/cities/{city_id}/local-kpis")
+    staff.locator("button[value=approve]").click()
+    staff.wait_for_load_state()
+    expect(staff.locator("article.local-kpi .badge-ok")).to_be_visible()
+
+    city_page.reload()
+    kpi_id = card.get_attribute("id").rsplit("-", 1)[1]
+    city_page.locator(f"#kpi{kpi_id}-year").fill("2025")
+    city_page.locator(f"#kpi{kpi_id}-numerator").fill("27 000")
+    city_page.locator(f"#kpi{kpi_id}-denominator").fill("60 000")
+    city_page.locator(f"#kpi{kpi_id}-source").fill("Utility register")
+    city_page.locator(f"#local-kpi-{kpi_id} form button[type=submit]").click()
+    city_page.wait_for_load_state()
+    expect(city_page.locator(f"#local-kpi-{kpi_id} .swatch.band-3")).to_be_visible()
+    both_widths(city_page, "programme-local-kpi-en")
 
 
 def kpi_anchor(code: str) -> str:
@@ -225,6 +271,9 @@ def test_from_the_letter_to_recognition(sqlite_app):
         expect(answer.get_by_text("the value is updated")).to_be_visible()
         both_widths(answer, "programme-city-answers-en")
 
+        # ---- a local KPI: the city proposes it, the secretariat approves, the city fills it
+        add_local_kpi(answer, staff, base, city_id)
+
         # ---- the verifier: the corrected figure is to be checked again, then YES
         verifier.goto(f"{base}/staff/verify/{city_id}/c/{ICT}")
         check = verifier.locator(f"#dp-{REFUSED}")
@@ -260,13 +309,16 @@ def test_from_the_letter_to_recognition(sqlite_app):
         assert f"Benchmark set {catalog.benchmark_version}" in report
         summary = staff.locator("#report-summary tr", has_text="Data points (raw figures)")
         expect(summary).to_contain_text(str(len(catalog.all_data_points)))
+        local = staff.locator("#report-local-kpis")
+        expect(local).to_contain_text(LOCAL_KPI)
+        expect(local.locator(".swatch.band-3")).to_be_visible()  # 45 % of a 60 % target
         both_widths(staff, "programme-report-en")
         text = assert_pdf(download(staff, staff.get_by_role(
             "link", name="Download the report (PDF)")), language="en", city="Stavanger",
             what="report (PDF)")
         for part in ("Introduction and verification background", "Data points (raw figures)",
                      "Benchmarks and scoring methodology", "KPIs not reported",
-                     f"KPI catalog {catalog.version}."):
+                     f"KPI catalog {catalog.version}.", "Local KPIs", LOCAL_KPI):
             assert part in text, part
         text = assert_pdf(download(staff, staff.get_by_role(
             "link", name="Download the certificate (PDF)")), language="en", city="Stavanger",
