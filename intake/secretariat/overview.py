@@ -167,8 +167,10 @@ def order_by(sorts: dict, sort: str, descending: bool, default: str) -> list:
     descending = descending != (sort in _REVERSED_SORTS)
     order = []
     for column in columns:
-        # NULLs (no score yet) go last whichever way the list is sorted.
-        order.append(column.is_(None))
+        # NULLs (no score yet) go last whichever way the list is sorted. A column that
+        # cannot be NULL gets no such key: it would keep the database off the column's index.
+        if getattr(getattr(column, "expression", column), "nullable", True):
+            order.append(column.is_(None))
         order.append(column.desc() if descending else column.asc())
     return order
 
@@ -429,15 +431,24 @@ def letter_query(*, search: str = "", language: str | None = None,
     return query
 
 
+def _letters_only(language: str | None):
+    query = select(Letter.id)
+    return query.where(Letter.locale == language) if language else query
+
+
 def letter_page(*, search: str = "", language: str | None = None, package: str | None = None,
                 economy: str | None = None, sort: str = DEFAULT_LETTER_SORT,
                 descending: bool = True, page: int = 1,
                 per_page: int = paging.PER_PAGE) -> paging.Page:
     query = letter_query(search=search, language=language, package=package, economy=economy)
     order = order_by(LETTER_SORTS, sort, descending, DEFAULT_LETTER_SORT)
+    # Every letter has its city (a required key), so unless a filter reads the city the
+    # total counts letters alone, without joining every city.
+    counted = (query.with_only_columns(Letter.id) if search or package or economy
+               else _letters_only(language))
     found = paging.paginate(query.order_by(*order, Letter.id.desc() if descending
                                            else Letter.id.asc()),
-                            query.with_only_columns(Letter.id), page=page, per_page=per_page)
+                            counted, page=page, per_page=per_page)
     return found.replace(_with_flags([LetterRow(letter=letter, city=city)
                                       for letter, city in found.items]))
 
