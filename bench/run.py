@@ -293,10 +293,13 @@ def main() -> int:
     print(table)
     if args.write_results:
         results = ROOT / "bench" / "RESULTS.md"
-        if args.database_url:  # a second run (PostgreSQL) is appended to the first
-            results.write_text(results.read_text() + "\n" + table + "\n")
+        old = results.read_text() if results.exists() else ""
+        head, rest = split_results(old)
+        if args.database_url:  # a second run (PostgreSQL) follows the first
+            head = head.rstrip() + "\n\n" + table + "\n"
         else:
-            results.write_text(results_document(table))
+            head = results_document(table)
+        results.write_text(head + ("\n" + rest if rest else ""))
     missed = [f"{r[0]} at {r[1]} connections" for r in rows if r[3] is not None and r[3] < r[4]]
     if rss > 150:
         missed.append("web worker memory")
@@ -324,6 +327,19 @@ def format_table(rows, rss: float, database_url: str) -> str:
         )
     lines += ["", f"web worker resident memory after the load: {rss:.0f} MB (goal ≤ 150 MB)"]
     return "\n".join(lines)
+
+
+# bench/RESULTS.md holds this run's tables first, then the sections other benches keep
+# (slow line, scale, fixed cost), from this marker on: a new run replaces only its own part.
+OTHER_SECTIONS = "<!-- slow-line:start -->"
+
+
+def split_results(text: str) -> tuple[str, str]:
+    """This bench's part of RESULTS.md and the rest, which it leaves as it is."""
+    if OTHER_SECTIONS not in text:
+        return text, ""
+    at = text.index(OTHER_SECTIONS)
+    return text[:at], text[at:]
 
 
 def results_document(table: str) -> str:
