@@ -86,16 +86,19 @@ def _prepare_cities(count: int) -> list[dict]:
     from intake import create_app
     from intake.extensions import db
     from intake.services.cities import create_city
+    from intake.services.links import snapshot_token as snapshot_link
     from intake.services.links import workspace_token
     from intake.services.participation import confirm_participation
 
     app = create_app()
     with app.app_context():
         tokens = []
+        first = None
         for n in range(count):
             city = create_city(name=f"Bench City {n}", population=250_000 + n,
                                economy="developing", country="TN")
             tokens.append(workspace_token(city))
+            first = first or city
         result = confirm_participation({
             "city_name": "Letterville", "country": "NO", "population": 250_000,
             "economy": "developed", "package": "verification",
@@ -110,7 +113,8 @@ def _prepare_cities(count: int) -> list[dict]:
 
         demo = db.session.execute(
             select(City).where(City.name == "Demoville")).scalar_one_or_none()
-        snapshot_token = workspace_token(demo) if demo else tokens[0]
+        # The snapshot has a link of its own (the workspace link's key does not open it).
+        snapshot_token = snapshot_link(demo or first)
         pdf_path = result.pdf_url.split("://", 1)[-1]
         pdf_path = pdf_path[pdf_path.index("/"):]
         return [{"token": t} for t in tokens], pdf_path, snapshot_token
