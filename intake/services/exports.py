@@ -24,7 +24,7 @@ from intake.models._types import utcnow
 from intake.models.city import City, ProgrammeStage
 from intake.services import values as value_service
 from intake.services.datapoint_checks import checks_for_export, verdicts_for_export
-from intake.services.workbook import _NOT_XML, COLUMNS, _csv_safe, export_rows_from
+from intake.services.workbook.layout import _NOT_XML, COLUMNS, _csv_safe, export_rows_from
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",

@@ -19,13 +19,13 @@ from intake.services.values import (
 )
 from intake.services.workbook import (
     WorkbookError,
-    _header_keys,
     apply_import,
     export_csv,
     export_json,
     export_xlsx,
     plan_import,
 )
+from intake.services.workbook.layout import _header_keys
 from tests.conftest import csrf_token_from
 
 

@@ -1,43 +1,25 @@
-"""The city's data as an XLSX workbook (export, dry-run import, apply), CSV and JSON."""
+"""A filled workbook read back: checked like the wizard, shown as a dry run, then applied."""
 
 from __future__ import annotations
 
-import csv
 import io
-import json
-import re
-import secrets
-import time
 import zipfile
 from dataclasses import dataclass, field
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from forms.builder import QUALITY_TIER_IDS
 from forms.fields import format_plain, parse_boolean, parse_value, parse_year, read_count
 from forms.rules import ERROR, WARNING, Message, check_value, message
 from intake.extensions import db
-from intake.models import City
 from intake.models.submission import COMPLETE
 from intake.services import values as value_service
-from intake.services.csv_cells import safe_cell
-from intake.services.evidence import MAX_UNPACKED_BYTES, check_xlsx
-from intake.services.origins import choices as origin_choices
+from intake.services.evidence import check_xlsx
 from intake.services.origins import unknown_message as unknown_origin_message
 from intake.services.values import KEEP, Entry, catalog
+from intake.services.workbook.layout import _header_keys, _layout, _origin_labels
 
-COLUMNS = ("kpi_code", "kpi_name", "data_point", "label", "unit", "type", "value",
-           "not_available", "quality_tier", "origin", "source", "reference_year",
-           "previous_year_value", "kpi_verification", "data_point_check",
-           "data_point_check_note")
-# What a data point's check says in the exports: "check_again" when the figure changed
-# after it was checked YES or NO.
-CHECK_EXPORT = {"yes": "yes", "no": "no", "changed": "check_again"}
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5_000
 # A workbook is unpacked and parsed within these bounds, checked in the zip's directory
@@ -50,21 +32,6 @@ MAX_COLUMNS = 40
 MAX_CELLS = 100_000
 # The longest text a cell may bring in (the wizard's own limit for a value).
 MAX_CELL_CHARS = 500
-SHEET_CITY = "City"
-# Column headers as the city reads them; an upload is understood in any of the six languages
-# (and with the plain keys of workbooks exported before headers were translated).
-COLUMN_LABELS = {
-    "kpi_code": _l("KPI code"), "kpi_name": _l("KPI"), "data_point": _l("Data point"),
-    "label": _l("Label"), "unit": _l("Unit"), "type": _l("Type"), "value": _l("Value"),
-    "not_available": _l("Not available"), "quality_tier": _l("Quality"),
-    "origin": _l("Data origin"),
-    "source": _l("Source"), "reference_year": _l("Reference year"),
-    "previous_year_value": _l("Last year's value"),
-    "kpi_verification": _l("KPI verified"), "data_point_check": _l("Data point checked"),
-    "data_point_check_note": _l("Why not"),
-}
-# Characters that make a spreadsheet treat a cell as a formula (CWE-1236).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class WorkbookError(ValueError):
@@ -73,206 +40,6 @@ class WorkbookError(ValueError):
         self.text = text
 
 
-# ------------------------------------------------------------------------------ rows
-def _layout() -> list[tuple[str, Any, Any]]:
-    """(sheet, kpi, data point) once per data point, shared inputs on the first sheet."""
-    cat = catalog()
-    seen: set[str] = set()
-    rows: list[tuple[str, Any, Any]] = []
-    for dp in cat.shared_inputs:
-        seen.add(dp.id)
-        rows.append((SHEET_CITY, None, dp))
-    for kpi in cat.kpis:
-        for dp in kpi.data_points:
-            if dp.id in seen:
-                continue
-            seen.add(dp.id)
-            rows.append((kpi.dimension, kpi, dp))
-        # Then the KPI's results, for a city that has them published ("result:<item id>"):
-        # filled in, they count over the figures above, and meet the same checks.
-        for item in kpi.items:
-            rows.append((kpi.dimension, kpi, cat.result_point(item.id)))
-    return rows
-
-
-def export_rows(city_id: int, lang: str = "en") -> list[tuple[str, dict]]:
-    from intake.services.datapoint_checks import checks_for_export, verdicts_for_export
-
-    return export_rows_from(value_service.value_rows(city_id),
-                            value_service.provenance_rows(city_id), lang,
-                            verdicts=verdicts_for_export([city_id]).get(city_id, {}),
-                            checks=checks_for_export([city_id]).get(city_id, {}))
-
-
-def export_rows_from(stored: dict, prov: dict, lang: str = "en", *,
-                     verdicts: dict | None = None, checks: dict | None = None
-                     ) -> list[tuple[str, dict]]:
-    """The rows of one city from its value, provenance, KPI verdict and data point check
-    rows (read by the caller, so an export of every city reads them in batches)."""
-    from intake.services.datapoint_checks import state_of
-
-    cat = catalog()
-    verdicts = verdicts or {}
-    checks = checks or {}
-    result = []
-    for sheet, kpi, dp in _layout():
-        row = stored.get(dp.id)
-        p = prov.get(kpi.code) if kpi is not None else None
-        check = checks.get(dp.id)
-        state = (state_of(check.status, check.checked_text, check.checked_not_available, row)
-                 if check is not None else None)
-        value: Any = ""
-        if row is not None and not row.not_available:
-            value = row.value if row.valid else row.raw_text
-            if isinstance(value, bool):
-                value = "yes" if value else "no"
-            elif isinstance(value, float) and value == int(value) and abs(value) < 1e15:
-                value = int(value)
-        result.append((sheet, {
-            "kpi_code": kpi.code if kpi else "",
-            "kpi_name": kpi.name.get(lang) if kpi else "",
-            "data_point": dp.id,
-            "label": dp.label.get(lang),
-            "unit": dp.unit.get(lang) if dp.unit else "",
-            "type": dp.type,
-            "value": value,
-            "not_available": "yes" if row is not None and row.not_available else "",
-            "quality_tier": (p.quality_tier or "") if p else "",
-            # The code (CSV, JSON); the XLSX workbook shows its label, from a dropdown.
-            "origin": (row.origin or "") if row is not None else "",
-            "source": (p.source or "") if p else "",
-            "reference_year": (p.reference_year or "") if p else "",
-            "previous_year_value": (row.previous_value if row is not None
-                                    and row.previous_value is not None else ""),
-            "kpi_verification": verdicts.get(kpi.code, "") if kpi is not None else "",
-            "data_point_check": CHECK_EXPORT.get(state, "") if state else "",
-            "data_point_check_note": (check.note or "") if check is not None
-            and check.status == "no" else "",
-        }))
-    del cat
-    return result
-
-
-def column_headers(lang: str) -> list[str]:
-    with force_locale(lang):
-        return [str(COLUMN_LABELS[c]) for c in COLUMNS]
-
-
-def _header_keys() -> dict[str, str]:
-    """Every language's header text (folded) → the column key it stands for."""
-    from intake.i18n import LANGUAGES
-
-    keys = {c: c for c in COLUMNS}
-    for lang in LANGUAGES:
-        for column, header in zip(COLUMNS, column_headers(lang), strict=True):
-            keys.setdefault(header.casefold(), column)
-    return keys
-
-
-def _sheet_title(sheet: str, lang: str) -> str:
-    if sheet == SHEET_CITY:
-        with force_locale(lang):
-            return re.sub(r"[\[\]:*?/\\]", " ", str(_l("City")))[:31]
-    dimension = next(d for d in catalog().dimensions if d.id == sheet)
-    # Sheet titles: at most 31 characters, none of []:*?/\
-    return re.sub(r"[\[\]:*?/\\]", " ", f"{sheet} {dimension.name.get(lang)}")[:31]
-
-
-# Characters XML 1.0 (the format of a worksheet) cannot hold.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-ORIGIN_COLUMN = "ABCDEFGHIJKLM"[COLUMNS.index("origin")]
-MAX_PROMPT = 255  # Excel shows at most this much of a cell's input message
-
-
-def _origin_labels(lang: str) -> dict[str, str]:
-    with force_locale(lang):
-        return dict(origin_choices())
-
-
-def _origin_dropdown(lang: str):
-    """The origin column's dropdown: the codes (an inline list, so no extra sheet; labels
-    hold commas, which such a list would split), each explained in the cell's message."""
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    labels = _origin_labels(lang)
-    check = DataValidation(type="list", allow_blank=True,
-                           formula1='"' + ",".join(labels) + '"')
-    with force_locale(lang):
-        check.promptTitle = str(_l("Data origin"))[:32]
-        check.errorTitle = str(_l("Data origin"))[:32]
-        check.error = str(_l("Choose the data origin from the list."))[:MAX_PROMPT]
-    check.prompt = "\n".join(f"{code}: {label}" for code, label in labels.items())[:MAX_PROMPT]
-    check.showErrorMessage = True
-    check.showInputMessage = True
-    return check
-
-
-def export_xlsx(city_id: int, lang: str = "en") -> bytes:
-    # openpyxl loads on first use: most requests of a web process never need it.
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    book.remove(book.active)
-    sheets: dict[str, Any] = {}
-    for sheet, data in export_rows(city_id, lang):
-        ws = sheets.get(sheet)
-        if ws is None:
-            ws = sheets[sheet] = book.create_sheet(_sheet_title(sheet, lang))
-            ws.append(column_headers(lang))
-            for cell in ws[1]:
-                cell.font = Font(bold=True)
-            ws.freeze_panes = "A2"
-        # Control characters typed into a draft cannot be written to a worksheet at all.
-        ws.append([_NOT_XML.sub("", v) if isinstance(v, str) else v
-                   for v in (data[c] for c in COLUMNS)])
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_START):
-                # Text that looks like a formula stays text (never evaluated by Excel).
-                cell.data_type = "s"
-    for ws in book.worksheets:
-        for letter, width in zip("ABCDEFGHIJKLMNOP",
-                                 (18, 36, 16, 48, 18, 9, 14, 10, 14, 30, 30, 10, 14, 12, 12, 30),
-                                 strict=True):
-            ws.column_dimensions[letter].width = width
-        check = _origin_dropdown(lang)
-        ws.add_data_validation(check)
-        check.add(f"{ORIGIN_COLUMN}2:{ORIGIN_COLUMN}{max(ws.max_row, 2)}")
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _csv_safe(value: Any) -> Any:
-    return safe_cell(value)
-
-
-def export_csv(city_id: int, lang: str = "en") -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(("sheet", *COLUMNS))
-    for sheet, data in export_rows(city_id, lang):
-        writer.writerow([sheet, *(_csv_safe(data[c]) for c in COLUMNS)])
-    return out.getvalue()
-
-
-def export_json(city_id: int, lang: str = "en") -> str:
-    city = db.session.get(City, city_id)
-    cat = catalog()
-    payload = {
-        "city": {"id": city.id, "name": city.name, "country": city.country,
-                 "population": city.population},
-        "catalog_version": cat.version,
-        "values": [{"sheet": sheet, **data} for sheet, data in export_rows(city_id, lang)],
-        "categories": {cid: st.status for cid, st in value_service.category_states(city_id)
-                       .items()},
-    }
-    return json.dumps(payload, ensure_ascii=False, indent=1, default=str)
-
-
-# ------------------------------------------------------------------------------ import
 @dataclass
 class Change:
     sheet: str
@@ -573,56 +340,3 @@ def apply_import(city_id: int, data: bytes, *, actor: str, locale: str = "en") -
     db.session.commit()
     signals.data_changed_in(city_id, value_service.categories_using(changed))
     return plan
-
-
-# ------------------------------------------------------------------------------ pending
-def _pending_folder() -> Path:
-    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def keep_pending(city_id: int, data: bytes) -> str:
-    """Keep an uploaded workbook between the preview and "Apply"; returns its ticket.
-
-    A city has one previewed workbook at a time (a new preview replaces the last), so
-    repeated uploads cannot fill the disk.
-    """
-    folder = _pending_folder()
-    for earlier in folder.glob(f"{city_id}-*.xlsx"):
-        earlier.unlink(missing_ok=True)
-    ticket = secrets.token_hex(16)
-    (folder / f"{city_id}-{ticket}.xlsx").write_bytes(data)
-    return ticket
-
-
-def clean_pending(max_age: timedelta | None = None, now: float | None = None) -> int:
-    """Delete previewed workbooks nobody applied within `max_age`; returns how many."""
-    if max_age is None:
-        max_age = timedelta(seconds=current_app.config["PENDING_IMPORT_TTL"])
-    cutoff = (now if now is not None else time.time()) - max_age.total_seconds()
-    removed = 0
-    for path in _pending_folder().glob("*.xlsx"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:
-            continue  # removed meanwhile by "Apply" or "Cancel"
-    return removed
-
-
-def load_pending(city_id: int, ticket: str) -> bytes | None:
-    if not re.fullmatch(r"[0-9a-f]{32}", ticket or ""):
-        return None
-    path = _pending_folder() / f"{city_id}-{ticket}.xlsx"
-    return path.read_bytes() if path.is_file() else None
-
-
-def drop_pending(city_id: int, ticket: str) -> None:
-    if re.fullmatch(r"[0-9a-f]{32}", ticket or ""):
-        (_pending_folder() / f"{city_id}-{ticket}.xlsx").unlink(missing_ok=True)
-
-
-__all__ = ["MAX_UNPACKED_BYTES", "WorkbookError", "apply_import", "export_csv", "export_json",
-           "export_xlsx", "plan_import"]
