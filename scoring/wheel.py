@@ -78,6 +78,12 @@ class Wheel:
     sub_dimensions: tuple[Segment, ...] = ()
 
     @property
+    def category_numbers(self) -> dict[str, int]:
+        """Each category's number on the phone wheel (1, 2, … in wheel order), for the lists
+        that name them."""
+        return {segment.id: index for index, segment in enumerate(self.categories, start=1)}
+
+    @property
     def numbers(self) -> tuple[Label, ...]:
         """The categories' numbers for the phone view (see number_labels)."""
         return number_labels(self)

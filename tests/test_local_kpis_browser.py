@@ -15,6 +15,48 @@ from tests.intake.test_snapshot import city_with_ict
 pytestmark = pytest.mark.browser
 
 
+NAME = "Households on district heating"
+
+
+def fill_proposal(page, *, target: str, category: str = "ec-ict-infrastructure") -> None:
+    """The proposal form as a city fills it: a ratio of households, higher is better."""
+    page.locator("#local-name").fill(NAME)
+    page.locator("#local-category").select_option(category)
+    page.locator("#local-unit").fill("%")
+    page.locator("#local-formula").fill("connected households / all households × 100")
+    page.locator("#local-kind").select_option("ratio")
+    page.locator("#local-numerator").fill("Households connected")
+    page.locator("#local-denominator").fill("All households")
+    page.locator("#local-multiplier").select_option("100")
+    page.locator("#local-direction").select_option("higher_is_better")
+    page.locator("#local-target").fill(target)
+    page.locator("#local-target-source").fill("City climate plan 2030")
+
+
+def approve(staff, base: str, city_id: int) -> None:
+    """The secretariat opens the city's local KPIs from its page and approves the proposal."""
+    from playwright.sync_api import expect
+
+    staff.goto(f"{base}/staff/cities/{city_id}")
+    staff.locator("#local-kpis-link").click()
+    staff.wait_for_url(f"{base}/staff/cities/{city_id}/local-kpis")
+    staff.locator("button[value=approve]").click()
+    staff.wait_for_load_state()
+    expect(staff.locator("article.local-kpi .badge-ok")).to_be_visible()
+
+
+def report_figures(page, kpi_id: str, *, quality: str | None = None) -> None:
+    """27 000 of 60 000 households for 2025: 45 %, three of four points against 60 %."""
+    page.locator(f"#kpi{kpi_id}-year").fill("2025")
+    page.locator(f"#kpi{kpi_id}-numerator").fill("27 000")
+    page.locator(f"#kpi{kpi_id}-denominator").fill("60 000")
+    page.locator(f"#kpi{kpi_id}-source").fill("Utility register")
+    if quality:
+        page.locator(f"#kpi{kpi_id}-quality").select_option(quality)
+    page.locator(f"#local-kpi-{kpi_id} form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
 def sign_in(page, base: str, email: str, language: str) -> None:
     page.goto(f"{base}/language/en?next=/staff/")
     page.get_by_label("E-mail address").fill(email)
@@ -40,22 +82,12 @@ def test_propose_approve_fill_and_see_in_the_snapshot(sqlite_app, language):
         official.wait_for_url(f"{base}/w/local-kpis")
         assert official.locator("html").get_attribute("dir") == (
             "rtl" if language == "ar" else "ltr")
-        official.locator("#local-name").fill("Households on district heating")
+        fill_proposal(official, target="-60")  # a slip: refused, nothing lost
         official.locator("#local-description").fill("Low-carbon heat for homes.")
-        official.locator("#local-category").select_option("ec-ict-infrastructure")
-        official.locator("#local-unit").fill("%")
-        official.locator("#local-formula").fill("connected households / all households × 100")
-        official.locator("#local-kind").select_option("ratio")
-        official.locator("#local-numerator").fill("Households connected")
-        official.locator("#local-denominator").fill("All households")
-        official.locator("#local-multiplier").select_option("100")
-        official.locator("#local-direction").select_option("higher_is_better")
-        official.locator("#local-target").fill("-60")  # a slip: refused, nothing lost
-        official.locator("#local-target-source").fill("City climate plan 2030")
         official.locator("#propose button[type=submit]").click()
         official.wait_for_load_state()
         expect(official.locator("#local-target-error")).to_be_visible()
-        assert official.locator("#local-name").input_value() == "Households on district heating"
+        assert official.locator("#local-name").input_value() == NAME
         official.locator("#local-target").fill("60")
         official.locator("#propose button[type=submit]").click()
         official.wait_for_load_state()
@@ -66,23 +98,12 @@ def test_propose_approve_fill_and_see_in_the_snapshot(sqlite_app, language):
         staff = c.browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         problems += watch_console(staff)
         sign_in(staff, base, "sec@example.org", language)
-        staff.goto(f"{base}/staff/cities/{city_id}")
-        staff.locator("#local-kpis-link").click()
-        staff.wait_for_url(f"{base}/staff/cities/{city_id}/local-kpis")
+        approve(staff, base, city_id)
         screenshot(staff, f"local-kpis-staff-{language}")
-        staff.locator("button[value=approve]").click()
-        staff.wait_for_load_state()
-        expect(staff.locator("article.local-kpi .badge-ok")).to_be_visible()
 
         official.reload()
         kpi_id = card.get_attribute("id").rsplit("-", 1)[1]
-        official.locator(f"#kpi{kpi_id}-year").fill("2025")
-        official.locator(f"#kpi{kpi_id}-numerator").fill("27 000")
-        official.locator(f"#kpi{kpi_id}-denominator").fill("60 000")
-        official.locator(f"#kpi{kpi_id}-source").fill("Utility register")
-        official.locator(f"#kpi{kpi_id}-quality").select_option("accurate")
-        official.locator(f"#local-kpi-{kpi_id} form button[type=submit]").click()
-        official.wait_for_load_state()
+        report_figures(official, kpi_id, quality="accurate")
         expect(official.locator(f"#local-kpi-{kpi_id} .formula-shown")).to_be_visible()
         expect(official.locator(f"#local-kpi-{kpi_id} .swatch.band-3")).to_be_visible()
         screenshot(official, f"local-kpis-filled-{language}")

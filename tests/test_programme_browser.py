@@ -30,6 +30,8 @@ from tests.document_checks import assert_docx, assert_page, assert_pdf, assert_t
 from tests.intake.test_accounts import PASSWORD, make_staff
 from tests.intake.test_assistant_browser import ARABIC, first_answer, send
 from tests.intake.test_verification import ICT, fill_ict
+from tests.test_local_kpis_browser import NAME as LOCAL_KPI_NAME
+from tests.test_local_kpis_browser import approve, fill_proposal, report_figures
 
 pytestmark = pytest.mark.browser
 
@@ -117,46 +119,21 @@ def both_widths(page, name: str) -> None:
     assert overflow <= 1, f"{name}: {overflow}px wider than a phone: {wide}"
 
 
-LOCAL_KPI = "Households on district heating"
-
-
 def add_local_kpi(city_page, staff, base: str, city_id: int) -> None:
     """The city defines a KPI of its own, the secretariat approves it, the city reports it."""
     from playwright.sync_api import expect
 
     city_page.locator("nav.subnav a[href='/w/local-kpis']").click()
     city_page.wait_for_url(f"{base}/w/local-kpis")
-    city_page.locator("#local-name").fill(LOCAL_KPI)
-    city_page.locator("#local-category").select_option(ICT)
-    city_page.locator("#local-unit").fill("%")
-    city_page.locator("#local-formula").fill("connected households / all households × 100")
-    city_page.locator("#local-kind").select_option("ratio")
-    city_page.locator("#local-numerator").fill("Households connected")
-    city_page.locator("#local-denominator").fill("All households")
-    city_page.locator("#local-multiplier").select_option("100")
-    city_page.locator("#local-direction").select_option("higher_is_better")
-    city_page.locator("#local-target").fill("60")
-    city_page.locator("#local-target-source").fill("City climate plan 2030")
+    fill_proposal(city_page, target="60", category=ICT)
     city_page.locator("#propose button[type=submit]").click()
     city_page.wait_for_load_state()
     card = city_page.locator("article.local-kpi").first
     expect(card.locator(".badge-warning")).to_be_visible()
-
-    staff.goto(f"{base}/staff/cities/{city_id}")
-    staff.locator("#local-kpis-link").click()
-    staff.wait_for_url(f"{base}/staff/cities/{city_id}/local-kpis")
-    staff.locator("button[value=approve]").click()
-    staff.wait_for_load_state()
-    expect(staff.locator("article.local-kpi .badge-ok")).to_be_visible()
-
+    approve(staff, base, city_id)
     city_page.reload()
     kpi_id = card.get_attribute("id").rsplit("-", 1)[1]
-    city_page.locator(f"#kpi{kpi_id}-year").fill("2025")
-    city_page.locator(f"#kpi{kpi_id}-numerator").fill("27 000")
-    city_page.locator(f"#kpi{kpi_id}-denominator").fill("60 000")
-    city_page.locator(f"#kpi{kpi_id}-source").fill("Utility register")
-    city_page.locator(f"#local-kpi-{kpi_id} form button[type=submit]").click()
-    city_page.wait_for_load_state()
+    report_figures(city_page, kpi_id)
     expect(city_page.locator(f"#local-kpi-{kpi_id} .swatch.band-3")).to_be_visible()
     both_widths(city_page, "programme-local-kpi-en")
 
@@ -310,7 +287,7 @@ def test_from_the_letter_to_recognition(sqlite_app):
         summary = staff.locator("#report-summary tr", has_text="Data points (raw figures)")
         expect(summary).to_contain_text(str(len(catalog.all_data_points)))
         local = staff.locator("#report-local-kpis")
-        expect(local).to_contain_text(LOCAL_KPI)
+        expect(local).to_contain_text(LOCAL_KPI_NAME)
         expect(local.locator(".swatch.band-3")).to_be_visible()  # 45 % of a 60 % target
         both_widths(staff, "programme-report-en")
         text = assert_pdf(download(staff, staff.get_by_role(
@@ -318,7 +295,7 @@ def test_from_the_letter_to_recognition(sqlite_app):
             what="report (PDF)")
         for part in ("Introduction and verification background", "Data points (raw figures)",
                      "Benchmarks and scoring methodology", "KPIs not reported",
-                     f"KPI catalog {catalog.version}.", "Local KPIs", LOCAL_KPI):
+                     f"KPI catalog {catalog.version}.", "Local KPIs", LOCAL_KPI_NAME):
             assert part in text, part
         text = assert_pdf(download(staff, staff.get_by_role(
             "link", name="Download the certificate (PDF)")), language="en", city="Stavanger",
